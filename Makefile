@@ -14,7 +14,7 @@ LIBDIR_SYSTEMD ?= /usr/lib/systemd
 DESTDIR   ?=
 
 B         := build
-MUSL_CC   ?= musl-gcc
+MUSL_CC   ?= scripts/musl-cc
 HOST_CC   ?= gcc
 
 # Hardened static build: static-pie where the toolchain has rcrt1.o.
@@ -30,7 +30,9 @@ INSTALL_TARGETS :=
 
 all:
 
-include $(sort $(wildcard mk/*.mk))
+# libkmod first: the programs use its variables in their prerequisites.
+include mk/kmod.mk
+include $(filter-out mk/kmod.mk,$(sort $(wildcard mk/*.mk)))
 
 .PHONY: all deps check check-clean install demo qemu-test bench clean
 

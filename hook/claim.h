@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The claimer: bind planned devices to their VFIO driver, group by group, and verify. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "modules.h"
+#include "pci.h"
+#include "plan.h"
+#include "policy.h"
+#include "state.h"
+
+struct claim_opts {
+	bool live; /* root is the running system: load modules */
+	unsigned unbind_timeout_ms; /* each blocking sysfs write: 5000 */
+	unsigned run_timeout_ms; /* the whole run: 30000 */
+	unsigned verify_timeout_ms; /* waiting for a driver link to settle: 2000 */
+};
+
+/* Claim every ACT_CLAIM device of plan. Entries end as ACT_CLAIMED or ACT_FAILED (with a
+ * reason); failed groups are restored as found. Records the outcome in st (entries are put
+ * for every listed device). Returns 0 (the plan tells what happened) or -errno. */
+int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *plan,
+		struct modules *mods, const struct claim_opts *o, struct state *st);
+
+/* Undo the groups holding the given devices. Exposed here because it shares the deadline
+ * writes; see release.c for the command. */
+/* "FILE:LINE" of a rule, or "" for -1. */
+void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size);
+
+int sysfs_write_deadline(int rootfd, const char *path, const char *value, unsigned timeout_ms);
+
+/* Wait until dev's driver link names driver ("" = unbound), up to timeout_ms. */
+bool wait_driver(int rootfd, struct pci_dev *d, const char *driver, unsigned timeout_ms);
+
+/* Milliseconds on the monotonic clock. */
+unsigned long long now_ms(void);

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* validate, plan, claim and status: load the policy, scan, plan, act, report. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claim.h"
+#include "cmdline.h"
+#include "commands.h"
+#include "log.h"
+#include "modules.h"
+#include "output.h"
+#include "pci.h"
+#include "plan.h"
+#include "policy.h"
+#include "rootfs.h"
+#include "state.h"
+
+/* Load the policy; on errors print every one of them. Returns 0 or EXIT_ERROR. */
+static int load_policy(struct ctx *c, struct policy *p, unsigned flags, bool to_log)
+{
+	size_t i;
+	int r;
+
+	r = policy_load(p, c->rootfd, c->policy_file, flags);
+	if (r == 0)
+		return 0;
+	for (i = 0; i < p->n_errors; i++) {
+		if (to_log)
+			log_err("%s", p->errors[i]);
+		else
+			fprintf(stderr, "%s\n", p->errors[i]);
+	}
+	if (!p->n_errors)
+		fprintf(stderr, "gpu-vfio: cannot load the policy: %s\n", strerror(-r));
+	return EXIT_ERROR;
+}
+
+int cmd_validate(struct ctx *c)
+{
+	struct policy p;
+	size_t i, n_claim = 0;
+	int r;
+
+	r = load_policy(c, &p, 0, false);
+	if (r == 0) {
+		for (i = 0; i < p.n_rules; i++)
+			n_claim += p.rules[i].action == RULE_CLAIM;
+		if (c->json)
+			printf("{\"valid\": true, \"files\": %zu, \"rules\": %zu, \"claim_rules\": %zu}\n",
+			       p.n_files, p.n_rules, n_claim);
+		else
+			printf("policy is valid: %zu rule%s (%zu claim) in %zu file%s\n", p.n_rules,
+			       p.n_rules == 1 ? "" : "s", n_claim, p.n_files, p.n_files == 1 ? "" : "s");
+	} else if (c->json) {
+		printf("{\"valid\": false, \"errors\": %zu}\n", p.n_errors);
+	}
+	policy_free(&p);
+	return r;
+}
+
+/* Scan and plan; on failure print why. Returns 0 or EXIT_ERROR. */
+static int scan_and_plan(struct ctx *c, const struct policy *p, struct pci_machine *m,
+			 struct plan *plan)
+{
+	int r;
+
+	r = pci_scan(c->rootfd, m);
+	if (r < 0) {
+		log_err("cannot read the PCI devices below %s: %s", c->root, strerror(-r));
+		return EXIT_ERROR;
+	}
+	r = plan_build(c->rootfd, m, p, plan);
+	if (r < 0) {
+		log_err("cannot plan: %s", strerror(-r));
+		pci_machine_free(m);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+int cmd_plan(struct ctx *c)
+{
+	struct pci_machine m;
+	struct plan plan;
+	struct policy p;
+	struct report rep;
+	int r;
+
+	r = load_policy(c, &p, 0, false);
+	if (r)
+		goto out_policy;
+	r = scan_and_plan(c, &p, &m, &plan);
+	if (r)
+		goto out_policy;
+	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
+	if (c->json)
+		report_json(stdout, &rep);
+	else
+		report_table(stdout, &rep);
+	r = plan_has_problems(&plan) ? EXIT_PROBLEMS : EXIT_OK;
+	plan_free(&plan);
+	pci_machine_free(&m);
+out_policy:
+	policy_free(&p);
+	return r;
+}
+
+static bool claim_disabled(struct ctx *c)
+{
+	char cmdline[4096], value[16];
+
+	if (root_read(c->rootfd, "proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return false;
+	return cmdline_get_last(cmdline, "gpu-vfio", value, sizeof(value)) &&
+	       strcmp(value, "off") == 0;
+}
+
+static void log_decisions(const struct pci_machine *m, const struct plan *plan,
+			  const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_devs; i++) {
+		const struct plan_entry *e = &plan->e[i];
+		char rule[300];
+
+		if (!e->listed || e->action == ACT_CLAIM || e->action == ACT_FAILED)
+			continue;
+		format_rule(p, e->rule, rule, sizeof(rule));
+		log_msg(e->action == ACT_BLOCKED ? LOG_WARNING : LOG_INFO, "%s: %s%s%s%s%s%s",
+			m->devs[i].address, action_name(e->action), rule[0] || e->reason[0] ? " (" : "",
+			rule, rule[0] && e->reason[0] ? ": " : "", e->reason,
+			rule[0] || e->reason[0] ? ")" : "");
+	}
+}
+
+int cmd_claim(struct ctx *c)
+{
+	struct claim_opts o = {
+		.live = c->live, .unbind_timeout_ms = 5000, .run_timeout_ms = 30000,
+		.verify_timeout_ms = 2000,
+	};
+	struct state st = { 0 }, old = { 0 };
+	struct modules *mods = NULL;
+	struct pci_machine m;
+	struct plan plan;
+	struct policy p;
+	size_t i;
+	int r, q;
+
+	(void)state_read(c->rootfd, &old);
+	(void)root_read(c->rootfd, "proc/sys/kernel/osrelease", st.kernel, sizeof(st.kernel));
+	if (claim_disabled(c)) {
+		log_notice("gpu-vfio=off on the kernel command line: claiming nothing");
+		st.disabled = true;
+		q = state_write(c->rootfd, &st);
+		if (q < 0)
+			log_warn("cannot record state in %s: %s", STATE_FILE, strerror(-q));
+		state_free(&old);
+		return EXIT_OK;
+	}
+	r = load_policy(c, &p, POLICY_STRICT_OWNER, true);
+	if (r) {
+		log_err("invalid policy: claiming nothing");
+		goto out_policy;
+	}
+	r = scan_and_plan(c, &p, &m, &plan);
+	if (r)
+		goto out_policy;
+	log_decisions(&m, &plan, &p);
+
+	r = modules_new(c->rootfd, c->live, &mods);
+	if (r < 0) {
+		log_err("cannot set up module loading: %s", strerror(-r));
+		r = EXIT_ERROR;
+		goto out_plan;
+	}
+	/* Keep what an earlier run recorded about devices it claimed. */
+	for (i = 0; i < old.n; i++)
+		if (strcmp(old.e[i].action, "claimed") == 0 && state_put(&st, &old.e[i]) < 0)
+			break;
+	q = claim_apply(c->rootfd, &m, &p, &plan, mods, &o, &st);
+	if (q < 0) {
+		log_err("claim: %s", strerror(-q));
+		r = EXIT_ERROR;
+	}
+	q = state_write(c->rootfd, &st);
+	if (q < 0) {
+		log_err("cannot record state in %s: %s", STATE_FILE, strerror(-q));
+		r = EXIT_ERROR;
+	}
+	if (c->json) {
+		struct report rep = { .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
+
+		report_json(stdout, &rep);
+	}
+	if (!r && plan_has_problems(&plan))
+		r = EXIT_PROBLEMS;
+	modules_free(mods);
+out_plan:
+	plan_free(&plan);
+	pci_machine_free(&m);
+out_policy:
+	policy_free(&p);
+	state_free(&st);
+	state_free(&old);
+	return r;
+}
+
+int cmd_status(struct ctx *c)
+{
+	struct state st = { 0 };
+	struct pci_machine m;
+	struct plan plan;
+	struct policy p;
+	struct report rep;
+	bool have_state, policy_ok;
+	size_t i;
+	int r;
+
+	policy_ok = policy_load(&p, c->rootfd, c->policy_file, 0) == 0;
+	for (i = 0; i < p.n_errors; i++)
+		fprintf(stderr, "%s\n", p.errors[i]);
+	if (!policy_ok) {
+		/* Still show the devices: an invalid policy wants nothing. */
+		policy_free(&p);
+		memset(&p, 0, sizeof(p));
+		fprintf(stderr, "gpu-vfio: the policy is invalid; showing devices without it\n");
+	}
+	have_state = state_read(c->rootfd, &st) == 0;
+	r = scan_and_plan(c, &p, &m, &plan);
+	if (r)
+		goto out;
+	for (i = 0; i < m.n_devs; i++)
+		if (m.devs[i].vendor == 0x10de || (have_state && state_find(&st, m.devs[i].address)))
+			plan.e[i].listed = true;
+	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,
+			       .st = have_state ? &st : NULL, .status = true };
+	if (c->json)
+		report_json(stdout, &rep);
+	else
+		report_table(stdout, &rep);
+	plan_free(&plan);
+	pci_machine_free(&m);
+out:
+	state_free(&st);
+	policy_free(&p);
+	return r;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The commands of gpu-vfio(8) and what they share: the context built from the options. */
+#pragma once
+
+#include <stdbool.h>
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_PROBLEMS = 3,
+};
+
+struct ctx {
+	const char *root; /* as given */
+	int rootfd;
+	bool live; /* the root is "/" of the running system */
+	const char *policy_file; /* NULL: the root's /etc */
+	bool json;
+	bool kmsg;
+	char **args; /* command arguments */
+	int n_args;
+};
+
+int cmd_validate(struct ctx *c);
+int cmd_plan(struct ctx *c);
+int cmd_claim(struct ctx *c);
+int cmd_status(struct ctx *c);
+int cmd_release(struct ctx *c);

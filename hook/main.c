@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* gpu-vfio: option parsing and command dispatch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "rootfs.h"
+
+#ifndef VERSION
+#define VERSION "0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(struct ctx *c);
+	bool takes_args;
+} commands[] = {
+	{ "validate", cmd_validate, false },
+	{ "plan", cmd_plan, false },
+	{ "claim", cmd_claim, false },
+	{ "status", cmd_status, false },
+	{ "release", cmd_release, true },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: gpu-vfio [--root DIR] [--policy FILE] [--json] [--kmsg] COMMAND [ARGS]\n"
+		"\n"
+		"Bind GPUs to vfio-pci as /etc/gpu-vfio.conf says, safely.\n"
+		"\n"
+		"Commands:\n"
+		"  validate            parse the policy and report every error\n"
+		"  plan                show what claim would do; change nothing\n"
+		"  claim               apply the policy (run from the initramfs)\n"
+		"  status              devices, drivers, groups, what boot did\n"
+		"  release [ADDR...]   give claimed groups back to the host\n"
+		"\n"
+		"Options:\n"
+		"  --root DIR          read and write DIR/sys, DIR/proc, DIR/etc, DIR/run\n"
+		"  --policy FILE       read only FILE instead of /etc/gpu-vfio.conf and gpu-vfio.d\n"
+		"  --json              machine-readable output\n"
+		"  --kmsg              log to /dev/kmsg instead of stderr\n"
+		"  -h, --help          this help\n"
+		"  --version           the version\n"
+		"\n"
+		"Exit status: 0 success, 1 error or invalid policy, 2 usage, 3 a wanted device\n"
+		"was blocked or failed. See gpu-vfio(8) and gpu-vfio.conf(5).\n");
+}
+
+static bool same_as_slash(const char *root)
+{
+	struct stat a, b;
+
+	return stat(root, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = { .root = "/" };
+	const char *command = NULL;
+	bool no_more_options = false;
+	size_t i;
+	int a, r;
+
+	c.args = calloc(argc, sizeof(*c.args));
+	if (!c.args)
+		return EXIT_ERROR;
+	for (a = 1; a < argc; a++) {
+		const char *arg = argv[a];
+		const char **value = NULL;
+
+		if (no_more_options || arg[0] != '-' || !arg[1]) {
+			if (!command)
+				command = arg;
+			else
+				c.args[c.n_args++] = argv[a];
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			no_more_options = true;
+		} else if (strcmp(arg, "--json") == 0) {
+			c.json = true;
+		} else if (strcmp(arg, "--kmsg") == 0) {
+			c.kmsg = true;
+		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(arg, "--version") == 0) {
+			printf("gpu-vfio %s\n", VERSION);
+			return EXIT_OK;
+		} else if (strncmp(arg, "--root", 6) == 0 && (arg[6] == '=' || !arg[6])) {
+			value = &c.root;
+		} else if (strncmp(arg, "--policy", 8) == 0 && (arg[8] == '=' || !arg[8])) {
+			value = &c.policy_file;
+		} else {
+			fprintf(stderr, "gpu-vfio: unknown option '%s'\n", arg);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (value) {
+			const char *eq = strchr(arg, '=');
+
+			if (eq)
+				*value = eq + 1;
+			else if (a + 1 < argc)
+				*value = argv[++a];
+			else {
+				fprintf(stderr, "gpu-vfio: option '%s' needs an argument\n", arg);
+				return EXIT_USAGE;
+			}
+			if (!**value) {
+				fprintf(stderr, "gpu-vfio: option '%s' needs a non-empty argument\n", arg);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	if (!command) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, command) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		fprintf(stderr, "gpu-vfio: unknown command '%s'\n", command);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!commands[i].takes_args && c.n_args) {
+		fprintf(stderr, "gpu-vfio: %s takes no arguments ('%s')\n", command, c.args[0]);
+		return EXIT_USAGE;
+	}
+	c.rootfd = root_open(c.root);
+	if (c.rootfd < 0) {
+		fprintf(stderr, "gpu-vfio: cannot open root %s: %s\n", c.root, strerror(-c.rootfd));
+		return EXIT_ERROR;
+	}
+	c.live = same_as_slash(c.root);
+	log_setup(c.rootfd, c.kmsg);
+	r = commands[i].run(&c);
+	log_close();
+	close(c.rootfd);
+	free(c.args);
+	return r;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The PCI devices and IOMMU groups of a machine, as sysfs shows them below the root fd. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCI_ADDR_MAX 20 /* "dddddddd:bb:ss.f" + NUL, domains wider than 4 digits included */
+#define DRIVER_MAX 64
+
+struct pci_dev {
+	char address[PCI_ADDR_MAX];
+	uint16_t vendor, device, subvendor, subdevice;
+	uint32_t class;
+	uint8_t header_type; /* config byte 0x0e & 0x7f; 0xff if unreadable */
+	bool has_boot_vga;
+	bool boot_vga;
+	int numa_node;
+	char driver[DRIVER_MAX]; /* "" when unbound */
+	char override[DRIVER_MAX]; /* "" when "(null)" */
+	int iommu_group; /* -1 without one */
+	bool noiommu; /* the group is a vfio-noiommu group */
+	bool is_vf;
+	int sriov_numvfs; /* -1 when not SR-IOV capable */
+	char modalias[128];
+};
+
+struct pci_machine {
+	struct pci_dev *devs; /* sorted by address */
+	size_t n_devs;
+};
+
+/* Read every device below sys/bus/pci/devices. Unreadable devices are skipped (they may have
+ * gone away); a missing bus directory is an empty machine. Returns 0 or -errno. */
+int pci_scan(int rootfd, struct pci_machine *ret);
+
+/* Re-read the mutable state of one device (driver, override, group). -ENODEV if gone. */
+int pci_refresh(int rootfd, struct pci_dev *d);
+
+void pci_machine_free(struct pci_machine *m);
+
+struct pci_dev *pci_find(const struct pci_machine *m, const char *address);
+
+/* Bridges by header type (1: PCI-PCI, 2: CardBus), never by class. */
+static inline bool pci_is_bridge(const struct pci_dev *d)
+{
+	return d->header_type == 1 || d->header_type == 2;
+}
+
+/* Same domain:bus:device, i.e. another function of the same slot. */
+bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b);
+
+/* Is this driver a VFIO driver: vfio-pci, or a module that depends on vfio_pci_core? */
+bool pci_driver_is_vfio(int rootfd, const char *driver);
+
+/* Compare addresses for sorting (numerically by domain, then the rest). */
+int pci_address_cmp(const char *a, const char *b);

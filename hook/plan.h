@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The planner: which devices the policy wants, and which of them it is safe to claim. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "pci.h"
+#include "policy.h"
+
+enum action {
+	ACT_NONE, /* not considered: no rule matched, not in a target's group */
+	ACT_CLAIM,
+	ACT_CLAIMED,
+	ACT_KEEP,
+	ACT_BLOCKED,
+	ACT_FAILED,
+};
+
+struct plan_entry {
+	enum action action;
+	ssize_t rule; /* the deciding rule, or -1 */
+	ssize_t via; /* for a companion: the device it is claimed with, or -1 */
+	bool listed;
+	bool on_vfio; /* currently bound to a VFIO driver */
+	char reason[256];
+};
+
+struct plan {
+	struct plan_entry *e; /* parallel to machine->devs */
+	size_t n;
+};
+
+/* Decide every device of m against p, applying the safety rules of gpu-vfio.conf(5). */
+int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, struct plan *ret);
+
+void plan_free(struct plan *plan);
+
+const char *action_name(enum action a);
+
+/* Any wanted device blocked or failed (exit status 3)? */
+bool plan_has_problems(const struct plan *plan);

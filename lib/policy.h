@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The gpu-vfio.conf(5) policy: rules, their parser, and matching a rule against a device. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define POLICY_MAIN "/etc/gpu-vfio.conf"
+#define POLICY_DROPIN_DIR "/etc/gpu-vfio.d"
+
+enum rule_action {
+	RULE_CLAIM,
+	RULE_KEEP,
+};
+
+enum rule_key {
+	KEY_VENDOR,
+	KEY_DEVICE,
+	KEY_SUBVENDOR,
+	KEY_SUBDEVICE,
+	KEY_CLASS,
+	KEY_ADDRESS,
+	KEY_BOOT_VGA,
+	KEY_NUMA_NODE,
+	KEY_NAME,
+	_KEY_MAX,
+};
+
+struct class_item {
+	uint32_t value; /* the prefix, right-aligned */
+	unsigned digits; /* 2, 4 or 6 */
+};
+
+/* An address pattern, normalised to lower case, split into its four fields. */
+struct addr_item {
+	char domain[9], bus[3], slot[3], func[2];
+	bool wildcard;
+	char text[20]; /* "dddd:bb:ss.f" as normalised, for naming */
+};
+
+struct rule {
+	enum rule_action action;
+	unsigned keys; /* bit (1u << KEY_x) for each key present */
+	const char *file; /* as shown in messages; owned by struct policy */
+	unsigned line;
+
+	uint16_t *vendor, *device, *subvendor, *subdevice;
+	size_t n_vendor, n_device, n_subvendor, n_subdevice;
+	struct class_item *class;
+	size_t n_class;
+	struct addr_item *address;
+	size_t n_address;
+	bool boot_vga;
+	int numa_node;
+	char name[33];
+};
+
+struct policy {
+	struct rule *rules;
+	size_t n_rules;
+	char **files; /* every file read, in order (names as shown) */
+	size_t n_files;
+	char **errors; /* "FILE:LINE: message", every error found */
+	size_t n_errors;
+};
+
+/* What a rule is matched against: the identity of one PCI function. */
+struct match_target {
+	const char *address; /* "dddd:bb:ss.f", lower case */
+	uint16_t vendor, device, subvendor, subdevice;
+	uint32_t class;
+	bool boot_vga;
+	int numa_node;
+};
+
+enum policy_flags {
+	/* Refuse files and directories not owned by the expected user or writable by
+	 * group/others (claim, initramfs build). */
+	POLICY_STRICT_OWNER = 1 << 0,
+};
+
+/* Load the policy. policy_file NULL: POLICY_MAIN then POLICY_DROPIN_DIR/ *.conf below rootfd;
+ * otherwise that single host path (not below rootfd; a missing file is an error).
+ * All errors are collected in p->errors; returns 0 if the policy is valid, -EINVAL if it has
+ * errors, other -errno if a source could not be read (also recorded in p->errors). */
+int policy_load(struct policy *p, int rootfd, const char *policy_file, unsigned flags);
+
+/* Parse one file's text; errors are appended to p->errors. Used by policy_load and tests. */
+void policy_parse_text(struct policy *p, const char *file, const char *text, size_t len);
+
+void policy_free(struct policy *p);
+
+bool policy_has_claim(const struct policy *p);
+
+bool rule_matches(const struct rule *r, const struct match_target *t);
+
+/* Does the rule name this address (an item without wildcards equal to it)? */
+bool rule_names_address(const struct rule *r, const char *address);
+
+/* The index of the last rule that matches t, or -1. */
+ssize_t policy_decide(const struct policy *p, const struct match_target *t);
+
+/* Normalise a PCI address ("BB:DD.F" or "DDDD:BB:DD.F", any case) to "dddd:bb:dd.f".
+ * Returns false if it is not a valid address (no wildcards allowed). */
+bool pci_address_normalise(const char *in, char *out, size_t size);

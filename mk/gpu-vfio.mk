@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The gpu-vfio program: a static musl binary with libkmod linked in.
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
+
+GPU_VFIO_SRCS := $(sort $(wildcard hook/*.c)) lib/rootfs.c lib/cmdline.c lib/policy.c
+GPU_VFIO_OBJS := $(patsubst %.c,$(B)/static/%.o,$(GPU_VFIO_SRCS))
+
+all: $(B)/gpu-vfio
+
+$(B)/static/%.o: %.c $(wildcard lib/*.h hook/*.h) | $(KMOD_HDR)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) $(KMOD_CFLAGS) -Ihook -DVERSION='"$(VERSION)"' -c $< -o $@
+
+$(B)/gpu-vfio.unstripped: $(GPU_VFIO_OBJS) $(KMOD_OBJ)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $^ $(STATIC_LDFLAGS)
+
+$(B)/gpu-vfio: $(B)/gpu-vfio.unstripped
+	strip -o $@ $<
+
+install-gpu-vfio: $(B)/gpu-vfio
+	install -D -m 0755 $(B)/gpu-vfio $(DESTDIR)$(SBINDIR)/gpu-vfio
+
+INSTALL_TARGETS += install-gpu-vfio
+.PHONY: install-gpu-vfio

@@ -1,0 +1,276 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Boot-script tests: run the initramfs-tools init-top script and the dracut pre-udev hook under busybox sh in a chroot that looks like the initramfs, and shellcheck every shell script.
+#
+# Usage: tests/shell/run.sh WORKDIR RESULT_FILE SCRIPT...
+#   WORKDIR      scratch directory (recreated)
+#   RESULT_FILE  gets one line "PASSED FAILED"
+#   SCRIPT...    shell scripts to check with `shellcheck -s dash`
+#
+# The chroot holds busybox-static, the real initramfs-tools scripts/functions and dracut's
+# dracut-lib.sh, a /proc/cmdline that is a plain file, and a stand-in /usr/sbin/gpu-vfio
+# that records its arguments and then exits as the test says. Needs root (chroot).
+#
+# Test conditions are single-quoted strings that check() evaluates later:
+# shellcheck disable=SC2016
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$1
+result=$2
+shift 2
+
+passed=0
+failed=0
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do
+		printf '#   %s\n' "$line"
+	done
+}
+
+busybox=$(command -v busybox || echo /bin/busybox)
+if [ "$(id -u)" -ne 0 ] || ! "$busybox" --list >/dev/null 2>&1; then
+	echo "shell tests: need root (chroot) and busybox-static" >&2
+	echo "0 1" >"$result"
+	exit 1
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+chroot_dir=$work/root
+
+# The initramfs as both tools lay it out, as far as the scripts see it.
+mkdir -p "$chroot_dir/bin" "$chroot_dir/usr/sbin" "$chroot_dir/scripts/init-top" \
+	"$chroot_dir/lib/dracut/hooks/pre-udev" "$chroot_dir/proc" "$chroot_dir/dev" \
+	"$chroot_dir/run" "$chroot_dir/tmp"
+cp "$busybox" "$chroot_dir/bin/busybox"
+chroot "$chroot_dir" /bin/busybox --install -s /bin
+cp /usr/share/initramfs-tools/scripts/functions "$chroot_dir/scripts/functions"
+cp /usr/lib/dracut/modules.d/99base/dracut-lib.sh "$chroot_dir/lib/dracut-lib.sh"
+cp /usr/lib/dracut/modules.d/99base/dracut-dev-lib.sh "$chroot_dir/lib/dracut-dev-lib.sh"
+# dracut-lib's getarg runs dracut-getarg (dracut-util, a dynamically linked program).
+mkdir -p "$chroot_dir/usr/bin"
+cp /usr/lib/dracut/dracut-util "$chroot_dir/usr/bin/dracut-util"
+ln -s dracut-util "$chroot_dir/usr/bin/dracut-getarg"
+ln -s dracut-util "$chroot_dir/usr/bin/dracut-getargs"
+for lib in $(ldd /usr/lib/dracut/dracut-util | sed -n 's|.*[[:space:]]\(/[^ ]*\) (0x.*|\1|p'); do
+	mkdir -p "$chroot_dir$(dirname "$lib")"
+	cp -L "$lib" "$chroot_dir$lib"
+done
+cp "$top/initramfs-tools/scripts/init-top/gpu-vfio" "$chroot_dir/scripts/init-top/gpu-vfio"
+cp "$top/dracut-module/50gpu-vfio/gpu-vfio-pre-udev.sh" \
+	"$chroot_dir/lib/dracut/hooks/pre-udev/40-gpu-vfio-pre-udev.sh"
+chmod 755 "$chroot_dir/scripts/init-top/gpu-vfio"
+
+# fake_bin BEHAVIOUR: ok | exit1 | exit3 | signal | missing
+fake_bin() {
+	rm -f "$chroot_dir/usr/sbin/gpu-vfio" "$chroot_dir/argv"
+	case "$1" in
+	missing) return ;;
+	ok) tail='exit 0' ;;
+	exit1) tail='echo "gpu-vfio: /etc/gpu-vfio.conf:3: unknown key" >/dev/kmsg; exit 1' ;;
+	exit3) tail='exit 3' ;;
+	signal) tail='kill -KILL $$' ;;
+	esac
+	printf '#!/bin/sh\necho "$*" >>/argv\n%s\n' "$tail" >"$chroot_dir/usr/sbin/gpu-vfio"
+	chmod 755 "$chroot_dir/usr/sbin/gpu-vfio"
+}
+
+# in_chroot CMDLINE SHELL-COMMAND: run it with a clean environment; output in $out, status in $rc.
+in_chroot() {
+	printf '%s\n' "$1" >"$chroot_dir/proc/cmdline"
+	: >"$chroot_dir/dev/kmsg"
+	out=$(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$chroot_dir" /bin/sh -c "$2" 2>&1)
+}
+
+ran() {
+	[ -f "$chroot_dir/argv" ]
+}
+argv() {
+	cat "$chroot_dir/argv" 2>/dev/null
+}
+
+# initramfs-tools: init runs the script as a program with quiet exported.
+init_top() {
+	in_chroot "$1" "quiet=$2; export quiet; /scripts/init-top/gpu-vfio; echo \"status=\$?\""
+}
+# dracut: init sources dracut-lib.sh, then sources the hook; the hook must not leak
+# variables, must not exit the sourcing shell and must leave status 0.
+pre_udev() {
+	in_chroot "$1" '. /lib/dracut-lib.sh
+		set >/tmp/before
+		. /lib/dracut/hooks/pre-udev/40-gpu-vfio-pre-udev.sh
+		hook_status=$?
+		set >/tmp/after
+		grep -v "^hook_status=" /tmp/after >/tmp/after.f
+		grep -v "^hook_status=" /tmp/before >/tmp/before.f
+		if cmp -s /tmp/before.f /tmp/after.f; then echo "leak=none"; else echo "leak=yes"; diff /tmp/before.f /tmp/after.f; fi
+		if type gpu_vfio_pre_udev >/dev/null 2>&1; then echo "leak=function"; fi
+		echo "status=$hook_status"'
+}
+
+has() {
+	case "$out" in
+	*"$1"*) return 0 ;;
+	esac
+	return 1
+}
+
+# check NAME CONDITION...: every condition (a shell test string) must hold.
+check() {
+	name=$1
+	shift
+	for cond in "$@"; do
+		if ! eval "$cond"; then
+			not_ok "$name" "failed: $cond" "exit/output: $(printf '%s' "$out" | tr '\n' '|')" "argv: $(argv)"
+			return
+		fi
+	done
+	ok "$name"
+}
+
+# --- initramfs-tools init-top script ------------------------------------------------------
+
+prq=$(sh "$top/initramfs-tools/scripts/init-top/gpu-vfio" prereqs)
+prq_rc=$?
+out="$prq (status $prq_rc)"
+check "init-top: prereqs prints an empty list and exits 0" '[ "$prq_rc" -eq 0 ] && [ -z "$prq" ]'
+
+fake_bin ok
+init_top "root=/dev/sda1 ro" n
+check "init-top: runs gpu-vfio --kmsg claim" 'has status=0' 'ran' '[ "$(argv)" = "--kmsg claim" ]'
+
+fake_bin exit1
+init_top "root=/dev/sda1" n
+check "init-top: claim exit 1 does not stop the boot" 'has status=0' 'ran' 'has "claim failed"'
+
+fake_bin exit3
+init_top "root=/dev/sda1" n
+check "init-top: claim exit 3 does not stop the boot" 'has status=0' 'ran' 'has "blocked or failed"'
+
+fake_bin signal
+init_top "root=/dev/sda1" n
+check "init-top: claim killed by a signal does not stop the boot" 'has status=0' 'ran' 'has "killed by signal 9"'
+
+fake_bin missing
+init_top "root=/dev/sda1" n
+check "init-top: missing binary does not stop the boot" 'has status=0' 'has "missing"'
+
+fake_bin ok
+init_top "root=/dev/sda1 gpu-vfio=off" n
+check "init-top: gpu-vfio=off skips claim and says so" 'has status=0' '! ran' 'has "disabled by gpu-vfio=off"'
+
+fake_bin ok
+init_top "gpu_vfio=off root=/dev/sda1" n
+check "init-top: gpu_vfio=off skips claim" 'has status=0' '! ran' 'has disabled'
+
+fake_bin ok
+init_top "gpu-vfio=off root=/dev/sda1 gpu-vfio=on" n
+check "init-top: gpu-vfio=off gpu-vfio=on runs claim (last wins)" 'has status=0' 'ran'
+
+fake_bin ok
+init_top "gpu_vfio=on gpu-vfio=off" n
+check "init-top: gpu_vfio=on gpu-vfio=off skips claim (last wins)" 'has status=0' '! ran'
+
+fake_bin ok
+init_top "xgpu-vfio=off gpu-vfio.x=off gpu-vfio" n
+check "init-top: look-alike parameters do not disable it" 'has status=0' 'ran'
+
+fake_bin ok
+init_top 'root=/dev/sda1 opt=* /* gpu-vfio=off' n
+check "init-top: glob characters on the command line are not expanded" 'has status=0' '! ran'
+
+fake_bin ok
+init_top 'root=/dev/sda1 gpu-vfio="off"' n
+check "init-top: gpu-vfio=\"off\" (quoted) skips claim" 'has status=0' '! ran'
+
+fake_bin exit1
+init_top "root=/dev/sda1 quiet" y
+check "init-top: quiet and a failing claim print nothing" 'has status=0' 'ran' '[ "$out" = status=0 ]'
+
+fake_bin ok
+init_top "root=/dev/sda1 quiet gpu-vfio=off" y
+check "init-top: quiet and gpu-vfio=off print nothing" '! ran' '[ "$out" = status=0 ]'
+
+fake_bin missing
+init_top "quiet" y
+check "init-top: quiet and a missing binary print nothing" '[ "$out" = status=0 ]'
+
+fake_bin ok
+rm -f "$chroot_dir/proc/cmdline"
+out=$(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$chroot_dir" /bin/sh -c \
+	'quiet=n; export quiet; /scripts/init-top/gpu-vfio; echo "status=$?"' 2>&1)
+check "init-top: unreadable /proc/cmdline still runs claim" 'has status=0' 'ran'
+
+# --- dracut pre-udev hook -----------------------------------------------------------------
+
+fake_bin ok
+pre_udev "root=/dev/sda1" 
+check "pre-udev: runs gpu-vfio --kmsg claim" 'has status=0' 'ran' '[ "$(argv)" = "--kmsg claim" ]'
+check "pre-udev: leaks no variable or function" 'has leak=none' '! has leak=function'
+
+for b in exit1 exit3 signal missing; do
+	fake_bin "$b"
+	pre_udev "root=/dev/sda1"
+	check "pre-udev: $b returns 0 and leaks nothing" 'has status=0' 'has leak=none' '! has leak=function'
+done
+
+fake_bin exit3
+pre_udev "root=/dev/sda1"
+check "pre-udev: claim exit 3 is reported on the console" 'has "blocked or failed"'
+
+fake_bin signal
+pre_udev "root=/dev/sda1"
+check "pre-udev: a killed claim is logged to the kernel log" 'grep -q "killed by signal 9" "$chroot_dir/dev/kmsg"'
+
+fake_bin ok
+pre_udev "root=/dev/sda1 gpu-vfio=off"
+check "pre-udev: gpu-vfio=off skips claim and says so" 'has status=0' '! ran' 'has leak=none' \
+	'grep -q "disabled by gpu-vfio=off" "$chroot_dir/dev/kmsg"'
+
+fake_bin ok
+pre_udev "gpu_vfio=off"
+check "pre-udev: gpu_vfio=off skips claim" 'has status=0' '! ran'
+
+fake_bin ok
+pre_udev "gpu-vfio=off gpu-vfio=on"
+check "pre-udev: gpu-vfio=off gpu-vfio=on runs claim (last wins)" 'has status=0' 'ran'
+
+fake_bin ok
+mkdir -p "$chroot_dir/etc/cmdline.d"
+echo "gpu-vfio=off" >"$chroot_dir/etc/cmdline.d/50-gpu-vfio.conf"
+pre_udev "root=/dev/sda1"
+rm -rf "$chroot_dir/etc/cmdline.d"
+check "pre-udev: gpu-vfio=off in /etc/cmdline.d is honoured" 'has status=0' '! ran'
+
+fake_bin exit3
+pre_udev "root=/dev/sda1 quiet"
+check "pre-udev: quiet and a failing claim print nothing on the console" 'ran' \
+	'grep -q "blocked or failed" "$chroot_dir/dev/kmsg"' \
+	'[ "$(printf "%s\n" "$out" | grep -v -e "^leak=none$" -e "^status=0$")" = "" ]'
+
+# --- shellcheck ---------------------------------------------------------------------------
+
+if command -v shellcheck >/dev/null; then
+	for script in "$@"; do
+		if msg=$(shellcheck -s dash "$script" 2>&1); then
+			ok "shellcheck -s dash ${script#"$top"/}"
+		else
+			not_ok "shellcheck -s dash ${script#"$top"/}" "$msg"
+		fi
+	done
+else
+	not_ok "shellcheck is installed" "install shellcheck"
+fi
+
+echo "$passed $failed" >"$result"
+echo "shell: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
