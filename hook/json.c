@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Minimal JSON: escaped output, and a reader for the flat objects of the state record. */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <string.h>
 
@@ -161,13 +162,14 @@ static int read_scalar(struct reader *r, char *buf, size_t size)
 				 (*r->p >= '0' && *r->p <= '9') || (*r->p >= 'a' && *r->p <= 'z') ||
 				 (*r->p >= 'A' && *r->p <= 'Z'))) {
 		if (buf && n + 1 < size)
-			buf[n++] = *r->p;
+			buf[n] = *r->p;
+		n++;
 		r->p++;
 	}
 	if (n == 0)
 		return -EINVAL;
 	if (buf)
-		buf[n] = '\0';
+		buf[n < size ? n : size - 1] = '\0';
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One-line messages prefixed "gpu-vfio: ", to stderr or to the kernel log. */
+#define _GNU_SOURCE 1
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel modules: the one seam where gpu-vfio talks to libkmod (tests replace this file). */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Printing a plan or a status: the human table and the JSON of gpu-vfio(8). */
+#define _GNU_SOURCE 1
 #include <string.h>
 
 #include "claim.h"

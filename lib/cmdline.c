@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel command line tokenizer with the kernel's rules: quotes, and '-' equal to '_' in keys. */
+#define _GNU_SOURCE 1
 #include <string.h>
 
 #include "cmdline.h"

@@ -41,7 +41,7 @@ bin=$top/build/gpu-vfio
 # drivers of a real host would.
 native_drivers="bochs qxl snd_hda_intel snd_hda_codec_generic e1000"
 root_drivers="virtio_pci virtio_blk ext4"
-cmdline_base="root=/dev/vda ro rootfstype=ext4 rootdelay=60 rd.retry=60 rd.shell=0 rd.emergency=poweroff"
+cmdline_base="root=/dev/vda ro rootfstype=ext4 rd.shell=0 rd.emergency=poweroff"
 
 passed=0
 failed=0
@@ -97,6 +97,8 @@ make_root() {
 		[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
 	done
 	install -m 0755 "$here/root-init.sh" "$r/sbin/init"
+	# systemd's switch-root (dracut) only enters a root that has an os-release.
+	printf '%s\n' 'NAME="gpu-vfio QEMU test root"' ID=gpu-vfio-qemu-test >"$r/etc/os-release"
 	install -m 0755 "$bin" "$r/usr/sbin/gpu-vfio"
 	if [ -n "$2" ]; then
 		(umask 022 && printf '%s\n' "# QEMU test policy ($1)" "$2" >"$r/etc/gpu-vfio.conf")

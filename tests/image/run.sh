@@ -107,6 +107,20 @@ chmod 664 "$unsafe/etc/gpu-vfio.conf"
 rc=$?
 check "gpu-vfio --root validate accepts the test policy" '[ "$rc" -eq 0 ]'
 
+# The shipped example is /etc/gpu-vfio.conf of the Debian package: valid, claiming
+# nothing, and every example rule in it valid once uncommented.
+example=$top/examples/gpu-vfio.conf
+"$bin" --policy "$example" validate >"$log" 2>&1
+rc=$?
+check "examples/gpu-vfio.conf is valid" '[ "$rc" -eq 0 ]'
+check "examples/gpu-vfio.conf claims nothing (comments only)" \
+	'! grep -Ev "^[[:space:]]*(#|$)" "$example" >/dev/null'
+sed -n 's/^#\(claim\|keep\) /\1 /p' "$example" >"$work/example-rules.conf"
+"$bin" --policy "$work/example-rules.conf" validate >"$log" 2>&1
+rc=$?
+check "every example rule of examples/gpu-vfio.conf is valid uncommented" '[ "$rc" -eq 0 ]' \
+	"[ $(wc -l <"$work/example-rules.conf") -ge 5 ]"
+
 # --- initramfs-tools ----------------------------------------------------------------------
 
 # CONFDIR for mkinitramfs -d: the system's defaults with MODULES=list (only what hooks ask
@@ -251,7 +265,7 @@ done
 check "dracut image holds the pre-udev hook" \
 	'has_file "^(usr/)?lib/dracut/hooks/pre-udev/40-gpu-vfio-pre-udev.sh$" "$work/dr.paths"'
 check "dracut image without gpu-vfio has neither binary nor hook" \
-	'! lsinitrd "$work/dr-plain.img" | grep -q -e usr/sbin/gpu-vfio -e gpu-vfio-pre-udev'
+	'! lsinitrd "$work/dr-plain.img" 2>/dev/null | grep -q -e usr/sbin/gpu-vfio -e gpu-vfio-pre-udev'
 
 mkdir -p "$work/dr.x"
 (cd "$work/dr.x" && lsinitrd --unpack "$work/dr.img") >"$log" 2>&1

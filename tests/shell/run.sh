@@ -257,6 +257,68 @@ check "pre-udev: quiet and a failing claim print nothing on the console" 'ran' \
 	'grep -q "blocked or failed" "$chroot_dir/dev/kmsg"' \
 	'[ "$(printf "%s\n" "$out" | grep -v -e "^leak=none$" -e "^status=0$")" = "" ]'
 
+# --- dracut module-setup.sh ---------------------------------------------------------------
+
+# dracut sources module-setup.sh with bash and calls its functions; dracut's own
+# functions (dfatal, inst_simple, inst_hook, instmods) are stubs that record their calls.
+ms=$top/dracut-module/50gpu-vfio/module-setup.sh
+msroot=$work/ms-root
+mkdir -p "$msroot/etc/gpu-vfio.d"
+printf '#!/bin/sh\nexit 0\n' >"$work/valid-bin"
+printf '#!/bin/sh\necho "/etc/gpu-vfio.conf:2: unknown key" >&2\nexit 1\n' >"$work/invalid-bin"
+chmod 755 "$work/valid-bin" "$work/invalid-bin"
+# module_setup BIN HOSTONLY FUNCTION: output (with the stubs' records) in $out.
+module_setup() {
+	out=$(cd "$work" && GPU_VFIO_BIN=$1 GPU_VFIO_ROOT=$msroot hostonly=$2 moddir=/mod \
+		bash -c '
+		dfatal() { echo "dfatal: $*"; }
+		inst_simple() { echo "inst_simple $*"; }
+		inst_hook() { echo "inst_hook $*"; }
+		instmods() { echo "instmods hostonly=[$hostonly] $*"; }
+		. "$0"
+		"$1"
+		echo "status=$?"' "$ms" "$3" 2>&1)
+}
+
+printf '# nothing\n' >"$msroot/etc/gpu-vfio.conf"
+rm -f "$msroot/etc/gpu-vfio.d/"*
+module_setup "$work/no-such-bin" "" check
+check "module-setup: check() fails without the program" 'has status=1'
+module_setup "$work/valid-bin" "" check
+check "module-setup: check() includes it in generic images" 'has status=0'
+module_setup "$work/valid-bin" "-h" check
+check "module-setup: host-only check() skips it when nothing is claimed" 'has status=255'
+printf 'claim vendor=10de\n' >"$msroot/etc/gpu-vfio.d/10-gpu.conf"
+module_setup "$work/valid-bin" "-h" check
+check "module-setup: host-only check() includes it when a drop-in claims" 'has status=0'
+rm -f "$msroot/etc/gpu-vfio.d/10-gpu.conf"
+module_setup "$work/invalid-bin" "-h" check
+check "module-setup: host-only check() includes it when the policy is invalid" 'has status=0'
+
+module_setup "$work/valid-bin" "-h" installkernel
+check "module-setup: installkernel() adds the vfio modules even in host-only mode" \
+	'has "instmods hostonly=[] vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd"'
+
+printf 'keep address=00:02.0\n' >"$msroot/etc/gpu-vfio.d/20-keep.conf"
+printf 'x\n' >"$msroot/etc/gpu-vfio.d/notes.txt"
+chmod 644 "$msroot/etc/gpu-vfio.conf" "$msroot/etc/gpu-vfio.d/20-keep.conf"
+module_setup "$work/valid-bin" "" install
+check "module-setup: install() adds the program, the policy and the pre-udev hook" 'has status=0' \
+	"has 'inst_simple $work/valid-bin /usr/sbin/gpu-vfio'" \
+	"has 'inst_simple $msroot/etc/gpu-vfio.conf /etc/gpu-vfio.conf'" \
+	"has 'inst_simple $msroot/etc/gpu-vfio.d/20-keep.conf /etc/gpu-vfio.d/20-keep.conf'" \
+	'! has notes.txt' 'has "inst_hook pre-udev 40 /mod/gpu-vfio-pre-udev.sh"'
+
+module_setup "$work/invalid-bin" "" install
+check "module-setup: install() stops dracut on an invalid policy, with FILE:LINE" \
+	'! has status=' '! has inst_' 'has "dfatal: /etc/gpu-vfio.conf:2: unknown key"'
+
+chmod 666 "$msroot/etc/gpu-vfio.d/20-keep.conf"
+module_setup "$work/valid-bin" "" install
+check "module-setup: install() refuses a world-writable policy file, naming it" '! has status=' \
+	'! has inst_' 'has "20-keep.conf: writable by group or others"'
+chmod 644 "$msroot/etc/gpu-vfio.d/20-keep.conf"
+
 # --- shellcheck ---------------------------------------------------------------------------
 
 if command -v shellcheck >/dev/null; then
