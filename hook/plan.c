@@ -146,7 +146,7 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 			struct plan *plan, int group)
 {
 	char way[160] = "";
-	size_t i, j;
+	size_t i, j, n_way = 0;
 
 	/* Companions first: functions of a target's slot. */
 	for (i = 0; i < m->n_devs; i++) {
@@ -202,7 +202,7 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 					 "already on %s, shares IOMMU group %d", d->driver, group);
 			continue;
 		}
-		if (!way[0])
+		if (!n_way++)
 			describe(d, way, sizeof(way));
 		if (e->action == ACT_NONE) {
 			e->action = ACT_KEEP;
@@ -219,9 +219,14 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 		if (m->devs[i].iommu_group != group || e->action != ACT_CLAIM)
 			continue;
 		e->action = ACT_BLOCKED;
-		snprintf(e->reason, sizeof(e->reason),
-			 "IOMMU group %d is not viable: it also holds %s, which stays with the host",
-			 group, way);
+		if (n_way > 1)
+			snprintf(e->reason, sizeof(e->reason),
+				 "IOMMU group %d is not viable: it also holds %s and %zu other device%s, which stay with the host",
+				 group, way, n_way - 1, n_way > 2 ? "s" : "");
+		else
+			snprintf(e->reason, sizeof(e->reason),
+				 "IOMMU group %d is not viable: it also holds %s, which stays with the host",
+				 group, way);
 	}
 }
 

@@ -23,7 +23,7 @@ struct plan_entry {
 	ssize_t via; /* for a companion: the device it is claimed with, or -1 */
 	bool listed;
 	bool on_vfio; /* currently bound to a VFIO driver */
-	char reason[256];
+	char reason[320];
 };
 
 struct plan {

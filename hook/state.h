@@ -19,7 +19,7 @@ struct state_entry {
 	char previous_override[DRIVER_MAX];
 	char rule[256];
 	char via[PCI_ADDR_MAX];
-	char reason[256];
+	char reason[320];
 };
 
 struct state {
