@@ -104,7 +104,7 @@ void report_table(FILE *f, const struct report *r)
 		const struct pci_dev *d = &m->devs[i];
 		const struct plan_entry *e = &r->plan->e[i];
 		const struct state_entry *se = r->st ? state_find(r->st, d->address) : NULL;
-		char group[16], text[600];
+		char group[16], text[640];
 
 		if (!e->listed)
 			continue;
