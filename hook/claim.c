@@ -321,10 +321,9 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		info[i].idx = i;
 		snprintf(info[i].prev_driver, DRIVER_MAX, "%s", d->driver);
 		snprintf(info[i].prev_override, DRIVER_MAX, "%s", d->override);
-		if (plan->e[i].action != ACT_CLAIM)
-			continue;
-		if (modules_vfio_variant(mods, d->modalias, info[i].vfio_driver, DRIVER_MAX) < 0)
-			snprintf(info[i].vfio_driver, DRIVER_MAX, "vfio-pci");
+		if (plan->e[i].action == ACT_CLAIM)
+			snprintf(info[i].vfio_driver, DRIVER_MAX, "%s",
+				 plan->e[i].vfio_driver[0] ? plan->e[i].vfio_driver : "vfio-pci");
 	}
 
 	for (i = 0; i < m->n_devs; i++) {

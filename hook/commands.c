@@ -83,6 +83,7 @@ static int scan_and_plan(struct ctx *c, const struct policy *p, struct pci_machi
 
 int cmd_plan(struct ctx *c)
 {
+	struct modules *mods;
 	struct pci_machine m;
 	struct plan plan;
 	struct policy p;
@@ -95,6 +96,10 @@ int cmd_plan(struct ctx *c)
 	r = scan_and_plan(c, &p, &m, &plan);
 	if (r)
 		goto out_policy;
+	if (modules_new(c->rootfd, false, &mods) == 0) {
+		plan_pick_drivers(&plan, &m, mods);
+		modules_free(mods);
+	}
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
 	if (c->json)
 		report_json(stdout, &rep);
@@ -178,6 +183,7 @@ int cmd_claim(struct ctx *c)
 		r = EXIT_ERROR;
 		goto out_plan;
 	}
+	plan_pick_drivers(&plan, &m, mods);
 	/* Keep what an earlier run recorded about devices it claimed. */
 	for (i = 0; i < old.n; i++)
 		if (strcmp(old.e[i].action, "claimed") == 0 && state_put(&st, &old.e[i]) < 0)

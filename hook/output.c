@@ -29,6 +29,11 @@ static void detail(const struct report *r, size_t i, char *buf, size_t size)
 	char rule[300];
 
 	format_rule(r->p, e->rule, rule, sizeof(rule));
+	if (e->action == ACT_CLAIM && e->vfio_driver[0] && strcmp(e->vfio_driver, "vfio-pci") != 0) {
+		snprintf(buf, size, "%s%s%s (variant driver %s)", rule, rule[0] && e->reason[0] ? ": " : "",
+			 e->reason, e->vfio_driver);
+		return;
+	}
 	if (rule[0] && e->reason[0])
 		snprintf(buf, size, "%s: %s", rule, e->reason);
 	else
@@ -68,6 +73,8 @@ void report_json(FILE *f, const struct report *r)
 		}
 		if (e->via >= 0)
 			fprintf(f, ", \"via\": \"%s\"", m->devs[e->via].address);
+		if (e->action == ACT_CLAIM && e->vfio_driver[0])
+			fprintf(f, ", \"vfio_driver\": \"%s\"", e->vfio_driver);
 		if (e->reason[0]) {
 			fprintf(f, ", \"reason\": ");
 			json_string(f, e->reason);
@@ -104,7 +111,7 @@ void report_table(FILE *f, const struct report *r)
 		const struct pci_dev *d = &m->devs[i];
 		const struct plan_entry *e = &r->plan->e[i];
 		const struct state_entry *se = r->st ? state_find(r->st, d->address) : NULL;
-		char group[16], text[640];
+		char group[16], text[720];
 
 		if (!e->listed)
 			continue;

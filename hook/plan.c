@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "modules.h"
 #include "plan.h"
 #include "rootfs.h"
 
@@ -280,6 +281,21 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	free(groups);
 	*ret = plan;
 	return 0;
+}
+
+void plan_pick_drivers(struct plan *plan, const struct pci_machine *m, struct modules *mods)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_devs; i++) {
+		struct plan_entry *e = &plan->e[i];
+
+		if (e->action != ACT_CLAIM)
+			continue;
+		if (modules_vfio_variant(mods, m->devs[i].modalias, e->vfio_driver,
+					 sizeof(e->vfio_driver)) < 0)
+			snprintf(e->vfio_driver, sizeof(e->vfio_driver), "vfio-pci");
+	}
 }
 
 void plan_free(struct plan *plan)

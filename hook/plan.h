@@ -24,6 +24,7 @@ struct plan_entry {
 	bool listed;
 	bool on_vfio; /* currently bound to a VFIO driver */
 	char reason[320];
+	char vfio_driver[DRIVER_MAX]; /* for claim: vfio-pci or the variant driver modules.alias names */
 };
 
 struct plan {
@@ -35,6 +36,11 @@ struct plan {
 int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, struct plan *ret);
 
 void plan_free(struct plan *plan);
+
+struct modules;
+/* Pick the VFIO driver of every device to claim (a variant driver when modules.alias has a
+ * vfio_pci: alias for its modalias, else vfio-pci). */
+void plan_pick_drivers(struct plan *plan, const struct pci_machine *m, struct modules *mods);
 
 const char *action_name(enum action a);
 
