@@ -150,13 +150,15 @@ static int read_attr(struct fk *k, const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static int write_attr(struct fk *k, const char *path, const char *value)
+/* Write a file of the tree; sysfs attributes are never created (--fail-write ENOENT). */
+static int write_file(struct fk *k, const char *path, const char *value, bool create)
 {
 	size_t len = strlen(value);
 	ssize_t n;
 	int fd;
 
-	fd = openat(k->rootfd, path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(k->rootfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NONBLOCK |
+		    (create ? O_CREAT : 0), 0644);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);
@@ -164,6 +166,11 @@ static int write_attr(struct fk *k, const char *path, const char *value)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int write_attr(struct fk *k, const char *path, const char *value)
+{
+	return write_file(k, path, value, false);
 }
 
 static bool exists(struct fk *k, const char *path)
@@ -844,7 +851,7 @@ static int load_driver(struct fk *k, const char *spec)
 	if (pathf(path, sizeof(path), "sys/module/%s/drivers", mod) < 0 || mkdirs(k, path) < 0)
 		return -EIO;
 	if (pathf(path, sizeof(path), "sys/module/%s/initstate", mod) == 0)
-		(void)write_attr(k, path, "live\n");
+		(void)write_file(k, path, "live\n", true);
 	if (pathf(path, sizeof(path), "sys/bus/pci/drivers/%s/module", name) == 0 &&
 	    pathf(target, sizeof(target), "../../../../module/%s", mod) == 0)
 		make_link(k, target, path);
@@ -853,10 +860,10 @@ static int load_driver(struct fk *k, const char *spec)
 		make_link(k, target, path);
 	if (strcmp(name, "vfio-pci") == 0) {
 		(void)mkdirs(k, "sys/module/vfio_pci_core/holders");
-		(void)write_attr(k, "sys/module/vfio_pci_core/initstate", "live\n");
+		(void)write_file(k, "sys/module/vfio_pci_core/initstate", "live\n", true);
 		make_link(k, "../../vfio_pci", "sys/module/vfio_pci_core/holders/vfio_pci");
 		(void)mkdirs(k, "dev/vfio");
-		(void)write_attr(k, "dev/vfio/vfio", "");
+		(void)write_file(k, "dev/vfio/vfio", "", true);
 	}
 	logf_event(k, "load %s (module %s)", name, mod);
 	return 0;
@@ -1047,7 +1054,7 @@ int fakekernel_run(const char *root, const struct fk_opts *opts, int ready_fd)
 		char pid[32];
 
 		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-		(void)write_attr(k, ".fake/ready", pid);
+		(void)write_file(k, ".fake/ready", pid, true);
 	}
 	logf_event(k, "ready");
 	if (ready_fd >= 0) {
