@@ -73,7 +73,7 @@ check-image: $(B)/gpu-vfio
 	@tests/image/run.sh $(B)/gpu-vfio $(B)/image $(B)/results/image
 
 # Builds the package from a copy of the tree under build/deb (dpkg-buildpackage writes
-# into debian/ and the parent directory), reusing this tree's kmod source and objects.
+# into debian/ and the parent directory), reusing the kmod source this tree fetched.
 check-deb: $(B)/gpu-vfio
 	@scripts/ensure-deps.sh $(BOOT_DEB_PKGS)
 	@mkdir -p $(B)/results

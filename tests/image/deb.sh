@@ -5,9 +5,9 @@
 # Usage: tests/image/deb.sh WORKDIR RESULT_FILE
 #
 # The copy lives in WORKDIR (dpkg-buildpackage writes into debian/ and into the parent
-# directory). It takes this tree's build/ along, so the fetched kmod source and the
-# objects already built are reused; the package build is run with --no-pre-clean so that
-# they are not wiped first.
+# directory). Everything is compiled afresh, but the kmod source this tree already
+# fetched (build/kmod-src) is taken along, so the package build does not download it
+# again; --no-pre-clean keeps `make clean` from wiping it first.
 #
 # Test conditions are single-quoted strings that check() evaluates later:
 # shellcheck disable=SC2016,SC2034,SC2317
@@ -59,12 +59,14 @@ src=$work/gpu-vfio-$version
 mkdir -p "$src/build"
 # The sources, without git metadata and without build/ (which holds this very WORKDIR).
 (cd "$top" && tar --exclude=./.git --exclude=./build -cf - .) | (cd "$src" && tar -xpf -)
-# Reused build products; test scratch directories stay behind.
-(cd "$top/build" && tar --exclude=./deb --exclude=./image --exclude=./shell \
-	--exclude=./results -cf - .) | (cd "$src/build" && tar -xpf -)
+if [ -f "$top/build/kmod-src/libkmod/libkmod.h" ]; then
+	cp -a "$top/build/kmod-src" "$src/build/kmod-src"
+fi
 
 t0=$(date +%s)
-(cd "$src" && dpkg-buildpackage -b -us -uc --no-pre-clean) >"$log" 2>&1
+# A clean make environment: the MAKEFLAGS of `make check -k` are not the package build's.
+(cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	dpkg-buildpackage -b -us -uc --no-pre-clean) >"$log" 2>&1
 rc=$?
 secs=$(($(date +%s) - t0))
 deb=

@@ -210,6 +210,17 @@ check "mkinitramfs refuses a group-writable policy, naming it" '[ "$rc" -ne 0 ]'
 	'grep -q "gpu-vfio.conf: writable by group or others" "$log"' \
 	'cmp -s "$work/it.img" "$work/it-old.img"'
 
+chmod 644 "$unsafe/etc/gpu-vfio.conf"
+mkdir -p "$unsafe/etc/gpu-vfio.d"
+cp "$good/etc/gpu-vfio.d/10-keep.conf" "$unsafe/etc/gpu-vfio.d/10-keep.conf"
+chown 65534 "$unsafe/etc/gpu-vfio.d/10-keep.conf"
+mkinit "$work/it-conf" "$unsafe" "$work/it-old.img"
+check "mkinitramfs refuses a policy file owned by another user, naming it" '[ "$rc" -ne 0 ]' \
+	'grep -q "10-keep.conf: owned by uid 65534" "$log"' \
+	'cmp -s "$work/it.img" "$work/it-old.img"'
+chown 0 "$unsafe/etc/gpu-vfio.d/10-keep.conf"
+chmod 664 "$unsafe/etc/gpu-vfio.conf"
+
 GPU_VFIO_BIN=$work/not-installed GPU_VFIO_ROOT=$good TMPDIR=$work \
 	mkinitramfs -d "$work/it-conf" -o "$work/it-nobin.img" "$kver" >"$log" 2>&1
 rc=$?

@@ -319,6 +319,12 @@ check "module-setup: install() refuses a world-writable policy file, naming it" 
 	'! has inst_' 'has "20-keep.conf: writable by group or others"'
 chmod 644 "$msroot/etc/gpu-vfio.d/20-keep.conf"
 
+chown 65534 "$msroot/etc/gpu-vfio.d"
+module_setup "$work/valid-bin" "" install
+check "module-setup: install() refuses a policy directory owned by another user" '! has status=' \
+	'! has inst_' 'has "etc/gpu-vfio.d: owned by uid 65534"'
+chown 0 "$msroot/etc/gpu-vfio.d"
+
 # --- shellcheck ---------------------------------------------------------------------------
 
 if command -v shellcheck >/dev/null; then
