@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* systemd generator that adds gpu-vfio-iommu-check.service when the IOMMU setup is wrong. */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -120,10 +121,11 @@ static void write_unit_text(FILE *f, const struct iommu_report *r)
 	      "Type=oneshot\n"
 	      "RemainAfterExit=yes\n",
 	      f);
-	put_echo(f, fail ? 3 : 4, "%s; %zu problem%s (gpu-vfio check lists every check)",
-		 r->inactive_now	? "no IOMMU is active, so no GPU can be passed to a VM"
-		 : r->inactive_next ? "the IOMMU will be off after the next boot"
-				    : "the IOMMU setup has problems",
+	if (r->inactive_now)
+		put_echo(f, 3, "no IOMMU is active, so no GPU can be given to a VM");
+	else if (r->inactive_next)
+		put_echo(f, 3, "the IOMMU will be off after the next boot");
+	put_echo(f, 4, "%zu problem%s with the IOMMU setup or the policy (gpu-vfio check lists every check)",
 		 problems, problems == 1 ? "" : "s");
 	put_echo(f, 4, "the next boot's kernel command line is set in %s", r->source_path);
 	for (i = 0; i < r->n_findings; i++) {
@@ -241,7 +243,7 @@ static int run(const char *dest, const char *dest_early, const char *dest_late)
 				"%s, see " UNIT " (configured in %s)",
 				report.inactive_now	 ? "no IOMMU is active"
 				: report.inactive_next ? "the IOMMU will be off after the next boot"
-						       : "the IOMMU setup has problems",
+						       : "problems with the IOMMU setup or the policy",
 				report.source_path);
 	}
 	iommu_report_free(&report);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reader for the shell subset of /etc/default/grub and /etc/default/grub.d/ *.cfg. */
+#define _GNU_SOURCE 1
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -333,6 +334,7 @@ static int parse_command(struct grub_defaults *g, struct cursor *c, const char *
 		size_t len;
 		char *value;
 	} pending[8];
+	const char *start = c->p;
 	size_t n = 0, i;
 	unsigned line = c->line;
 	bool evaluate = true;
@@ -378,7 +380,13 @@ static int parse_command(struct grub_defaults *g, struct cursor *c, const char *
 			r = record(g, pending[i].name, pending[i].len, pending[i].value, file, line);
 		free(pending[i].value);
 	}
-	if (!evaluate || *c->p == '#') {
+	if (!evaluate) {
+		/* Rescan from the start: the word that stopped evaluation may have ended
+		 * inside a quote. */
+		c->p = start;
+		c->line = line;
+		skip_command(c);
+	} else if (*c->p == '#') {
 		skip_command(c);
 	} else if (*c->p == ';') {
 		c->p++;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* IOMMU configuration facts (cmdline, firmware, sysfs, boot loader) and their analysis. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -138,14 +138,31 @@ static int switches_cb(const char *key, size_t key_len, const char *value, size_
 {
 	struct iommu_switches *s = userdata;
 
+	enum iommu_switch intel = s->intel;
+	bool amd_off = s->amd_off, iommu_off = s->iommu_off;
+	/* Items that are neither on nor off leave the switch alone; a sentinel shows
+	 * whether this parameter had one, so the token names the parameter that decided. */
+	const enum iommu_switch untouched = (enum iommu_switch)-2;
+	char token[64];
+
 	if (!value)
 		return 0;
+	(void)snprintf(token, sizeof(token), "%.*s=%.*s", (int)key_len, key, (int)value_len, value);
 	if (cmdline_key_eq(key, key_len, "intel_iommu")) {
+		s->intel = untouched;
 		foreach_item(s, value, value_len, parse_intel_item);
+		if (s->intel == untouched)
+			s->intel = intel;
+		else
+			strcpy(s->intel_token, token);
 	} else if (cmdline_key_eq(key, key_len, "amd_iommu")) {
 		foreach_item(s, value, value_len, parse_amd_item);
+		if (s->amd_off && !amd_off)
+			strcpy(s->amd_off_token, token);
 	} else if (cmdline_key_eq(key, key_len, "iommu")) {
 		foreach_item(s, value, value_len, parse_iommu_item);
+		if (s->iommu_off && !iommu_off)
+			strcpy(s->iommu_off_token, token);
 	} else if (cmdline_key_eq(key, key_len, "iommu.passthrough")) {
 		int b = parse_bool(value, value_len);
 
@@ -845,11 +862,11 @@ static char *fix_remove(struct analysis *a, const char *token, const char *file)
 static const char *off_token(const struct analysis *a, const struct iommu_switches *s)
 {
 	if (s->iommu_off)
-		return "iommu=off";
+		return s->iommu_off_token;
 	if (a->f->dmar && s->intel == SWITCH_OFF)
-		return "intel_iommu=off";
+		return s->intel_token;
 	if (a->f->ivrs && s->amd_off)
-		return "amd_iommu=off";
+		return s->amd_off_token;
 	return NULL;
 }
 
@@ -867,10 +884,27 @@ static const char *grub_file_with(const struct boot_config *b, const char *token
 	return b->entries[0].file;
 }
 
+static const char *firmware_fix(const struct iommu_facts *f)
+{
+	if (f->cpu == CPU_INTEL)
+		return "enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup";
+	if (f->cpu == CPU_AMD)
+		return "enable IOMMU (AMD-Vi) in the firmware setup";
+	return "enable VT-d (Intel) or IOMMU/AMD-Vi (AMD) in the firmware setup";
+}
+
+/* The file named in messages about the whole configuration. */
+static const char *config_file(const struct boot_config *b)
+{
+	if (b->tool == TOOL_KERNELSTUB)
+		return "/etc/kernelstub/configuration";
+	return b->entries[0].file;
+}
+
 static void step_firmware(struct analysis *a)
 {
 	const struct iommu_facts *f = a->f;
-	const char *fix;
+	const char *fix = firmware_fix(f);
 
 	if (f->dmar) {
 		iommu_report_add(a->r, "firmware-table", SEV_OK, false, NULL,
@@ -882,12 +916,6 @@ static void step_firmware(struct analysis *a)
 			   "ACPI IVRS table present (AMD-Vi)");
 		return;
 	}
-	if (f->cpu == CPU_INTEL)
-		fix = "enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup";
-	else if (f->cpu == CPU_AMD)
-		fix = "enable IOMMU (AMD-Vi) in the firmware setup";
-	else
-		fix = "enable VT-d (Intel) or IOMMU/AMD-Vi (AMD) in the firmware setup";
 	if (a->active)
 		iommu_report_add(a->r, "firmware-table", SEV_WARN, false, fix,
 			   "no ACPI DMAR or IVRS table, although an IOMMU (%s) is active",
@@ -916,7 +944,7 @@ static void step_active(struct analysis *a)
 	else if (f->dmar && a->eff.intel != SWITCH_ON)
 		fix = fix_add(a, "intel_iommu=on");
 	else if (!f->dmar && !f->ivrs)
-		fix = strdup("enable VT-d or AMD-Vi in the firmware setup");
+		fix = strdup(firmware_fix(f));
 	else
 		fix = strdup("look for DMAR or AMD-Vi errors in the kernel log (journalctl -k)");
 	iommu_report_add(a->r, "iommu-active", SEV_FAIL, false, fix,
@@ -1019,7 +1047,8 @@ static size_t first_lacking(const struct analysis *a, bool (*has)(const struct i
 static void others_note(size_t count, char *buf, size_t size)
 {
 	if (count > 1)
-		(void)snprintf(buf, size, " (and %zu other boot entries)", count - 1);
+		(void)snprintf(buf, size, " (and %zu other boot entr%s)", count - 1,
+			       count > 2 ? "ies" : "y");
 	else
 		buf[0] = '\0';
 }
@@ -1155,7 +1184,7 @@ static void step_pending(struct analysis *a)
 			(void)snprintf(fix, sizeof(fix), "run %s and reboot", cmd);
 			iommu_report_add(a->r, "grub-cfg", fatal ? SEV_FAIL : SEV_WARN, false, fix,
 				   "%s sets \"%s\", but %s was generated without it: %s has not been run since",
-				   b->entries[0].file, tokens, b->grub_cfg, cmd);
+				   config_file(b), tokens, b->grub_cfg, cmd);
 			set_source(a, b->entries[0].file);
 			a->r->inactive_next |= fatal;
 			return;
@@ -1169,7 +1198,7 @@ static void step_pending(struct analysis *a)
 		strcat(strcat(tokens, *tokens ? " " : ""), "iommu=pt");
 	if (*tokens)
 		iommu_report_add(a->r, "pending-reboot", SEV_WARN, false, "reboot",
-			   "%s sets \"%s\", but the running kernel was booted without it", b->entries[0].file,
+			   "%s sets \"%s\", but the running kernel was booted without it", config_file(b),
 			   tokens);
 }
 

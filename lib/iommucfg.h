@@ -21,6 +21,8 @@ struct iommu_switches {
 	enum iommu_switch intel; /* after every intel_iommu= item, left to right */
 	bool amd_off; /* amd_iommu=off */
 	bool iommu_off; /* iommu=off (disables both vendors) */
+	/* The parameters that decided the three above, as written ("intel-iommu=sm_on,off"). */
+	char intel_token[64], amd_off_token[64], iommu_off_token[64];
 	enum iommu_switch passthrough; /* last of iommu=pt, iommu=nopt, iommu.passthrough= */
 	char passthrough_token[64]; /* the parameter that decided passthrough */
 	bool intremap_off; /* intremap=off */

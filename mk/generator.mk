@@ -33,11 +33,13 @@ $(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c lib/grubcfg.c lib/rootfs.c lib
 	@mkdir -p $(@D)
 	$(HOST_CC) $(GEN_UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
+# Also covers `gpu-vfio check` (hook/cmd-check.c), which shares the analysis.
 $(B)/unit/test-iommucfg: tests/unit/test-iommucfg.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c \
-		lib/rootfs.c $(GEN_HDRS)
+		lib/rootfs.c lib/policy.c hook/cmd-check.c hook/json.c $(GEN_HDRS) \
+		hook/cmd-check.h hook/json.h
 	@scripts/ensure-deps.sh libcmocka-dev
 	@mkdir -p $(@D)
-	$(HOST_CC) $(GEN_UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+	$(HOST_CC) $(GEN_UNIT_CFLAGS) -Ihook -o $@ $(filter %.c,$^) -lcmocka
 
 install-generator: $(B)/gpu-vfio-generator
 	install -d $(DESTDIR)$(LIBDIR_SYSTEMD)/system-generators

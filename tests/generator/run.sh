@@ -35,7 +35,7 @@ fail() {
 # a test that crashes (sanitizer abort) has a RUN line and no OK line.
 for t in "$@"; do
 	name=$(basename "$t")
-	out=$("$t" 2>&1)
+	out=$(UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 "$t" 2>&1)
 	rc=$?
 	run=$(printf '%s\n' "$out" | grep -c '^\[ RUN      \]')
 	ok=$(printf '%s\n' "$out" | grep -c '^\[       OK \]')
@@ -134,9 +134,8 @@ for case in "$here"/[0-9][0-9]-*/; do
 		fail "$name: multi-user.target.wants link missing or dangling"
 	fi
 	if [ -n "$have_verify" ]; then
-		v=$(SYSTEMD_UNIT_PATH="$out/normal:" timeout 60 systemd-analyze verify --man=no \
-			"$unit" 2>&1)
-		if [ $? -eq 0 ] && [ -z "$v" ]; then
+		if v=$(SYSTEMD_UNIT_PATH="$out/normal:" timeout 60 systemd-analyze verify \
+			--man=no "$unit" 2>&1) && [ -z "$v" ]; then
 			pass "$name: systemd-analyze verify"
 		else
 			fail "$name: systemd-analyze verify" "$v"

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `gpu-vfio check`: the doctor that reports every IOMMU, module, policy and initramfs problem. */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd-check.h"
+#include "iommucfg.h"
+#include "json.h"
+#include "policy.h"
+#include "rootfs.h"
+
+/* Does modules.dep / modules.builtin list the module file (any compression)? The path
+ * is matched after a '/', so "vfio-pci" does not match "nvgrace-gpu-vfio-pci". */
+static bool lists_module(const char *text, const char *file)
+{
+	size_t len = strlen(file);
+	const char *p = text;
+
+	while ((p = strstr(p, file))) {
+		bool start = p > text && p[-1] == '/';
+		char next = p[len];
+
+		if (start && (next == ':' || next == '.' || next == '\n' || next == '\0'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static int module_state(int rootfd, const char *kver, const char *a, const char *b)
+{
+	char path[PATH_MAX], *text;
+	bool found;
+
+	(void)snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", kver);
+	if (root_read_alloc(rootfd, path, &text, NULL) == 0) {
+		found = lists_module(text, a) || lists_module(text, b);
+		free(text);
+		if (found)
+			return 2;
+	}
+	(void)snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", kver);
+	if (root_read_alloc(rootfd, path, &text, NULL) == 0) {
+		found = lists_module(text, a) || lists_module(text, b);
+		free(text);
+		return found ? 1 : 0;
+	}
+	return -ENOENT;
+}
+
+static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
+{
+	static const struct {
+		const char *name, *dash, *underscore, *config;
+	} mods[] = {
+		{ "vfio-pci", "vfio-pci.ko", "vfio_pci.ko", "CONFIG_VFIO_PCI" },
+		{ "vfio_iommu_type1", "vfio_iommu_type1.ko", "vfio-iommu-type1.ko",
+		  "CONFIG_VFIO_IOMMU_TYPE1" },
+	};
+	char dir[PATH_MAX];
+	size_t i;
+
+	if (!*kver) {
+		iommu_report_add(r, "vfio-modules", SEV_WARN, false, NULL,
+				 "cannot tell the running kernel's version (/proc/sys/kernel/osrelease)");
+		return;
+	}
+	(void)snprintf(dir, sizeof(dir), "/lib/modules/%s", kver);
+	if (!root_exists(rootfd, dir)) {
+		iommu_report_add(r, "vfio-modules", SEV_FAIL, false,
+				 "install the modules package of the running kernel",
+				 "%s does not exist: no module can be loaded", dir);
+		return;
+	}
+	for (i = 0; i < sizeof(mods) / sizeof(*mods); i++) {
+		int st = module_state(rootfd, kver, mods[i].dash, mods[i].underscore);
+
+		if (st == 2)
+			iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
+					 "%s is built into %s (gpu-vfio binds with driver_override, so modprobe options do not matter)",
+					 mods[i].name, kver);
+		else if (st == 1)
+			iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
+					 "%s is a module of %s", mods[i].name, kver);
+		else if (st == 0)
+			iommu_report_add(r, "vfio-modules", SEV_FAIL, false,
+					 "use a kernel built with the option named in the message",
+					 "%s is neither a module of %s nor built in (%s)", mods[i].name,
+					 kver, mods[i].config);
+		else
+			iommu_report_add(r, "vfio-modules", SEV_WARN, false,
+					 "run depmod -a for the running kernel",
+					 "%s/modules.dep is missing: cannot tell whether %s is available",
+					 dir, mods[i].name);
+	}
+}
+
+static void check_policy(struct iommu_report *r, const struct policy *p, int load_result)
+{
+	size_t i;
+
+	if (load_result == 0) {
+		if (p->n_files == 0)
+			iommu_report_add(r, "policy", SEV_WARN, false,
+					 "write " POLICY_MAIN " (see gpu-vfio.conf(5))",
+					 "no policy file: nothing is claimed at boot");
+		else
+			iommu_report_add(r, "policy", SEV_OK, false, NULL,
+					 "the policy is valid: %zu rule%s in %zu file%s%s", p->n_rules,
+					 p->n_rules == 1 ? "" : "s", p->n_files,
+					 p->n_files == 1 ? "" : "s",
+					 policy_has_claim(p) ? "" : ", none of them claims anything");
+		return;
+	}
+	for (i = 0; i < p->n_errors; i++)
+		iommu_report_add(r, "policy", SEV_FAIL, false,
+				 "correct the policy; gpu-vfio validate lists every error", "%s",
+				 p->errors[i]);
+	if (p->n_errors == 0)
+		iommu_report_add(r, "policy", SEV_FAIL, false, NULL, "cannot read the policy: %s",
+				 strerror(-load_result));
+}
+
+static bool newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* The initramfs must be built after every policy file, or boot applies an old policy. */
+static void check_initramfs(struct iommu_report *r, int rootfd, const char *kver,
+			    const struct policy *p, const char *policy_file)
+{
+	char image[PATH_MAX], fix[PATH_MAX + 64];
+	struct timespec newest = { 0 };
+	const char *newest_name = NULL;
+	struct stat st, img;
+	bool dracut = false;
+	size_t i;
+
+	if (!*kver)
+		return;
+	(void)snprintf(image, sizeof(image), "/boot/initrd.img-%s", kver);
+	if (fstatat(rootfd, root_rel(image), &img, 0) < 0) {
+		(void)snprintf(image, sizeof(image), "/boot/initramfs-%s.img", kver);
+		dracut = true;
+		if (fstatat(rootfd, root_rel(image), &img, 0) < 0) {
+			(void)snprintf(fix, sizeof(fix),
+				       "build one with update-initramfs -c -k %s or dracut --kver %s",
+				       kver, kver);
+			iommu_report_add(r, "initramfs", SEV_WARN, false, fix,
+					 "no initramfs for %s (/boot/initrd.img-%s or /boot/initramfs-%s.img)",
+					 kver, kver, kver);
+			return;
+		}
+	}
+	if (dracut)
+		(void)snprintf(fix, sizeof(fix), "run dracut -f --kver %s", kver);
+	else
+		(void)snprintf(fix, sizeof(fix), "run update-initramfs -u -k %s", kver);
+
+	for (i = 0; i < p->n_files; i++) {
+		int q = policy_file ? stat(policy_file, &st)
+				    : fstatat(rootfd, root_rel(p->files[i]), &st, 0);
+
+		if (q == 0 && newer(&st.st_mtim, &newest)) {
+			newest = st.st_mtim;
+			newest_name = p->files[i];
+		}
+	}
+	/* Removing a drop-in changes only the directory. */
+	if (!policy_file && fstatat(rootfd, root_rel(POLICY_DROPIN_DIR), &st, 0) == 0 &&
+	    newer(&st.st_mtim, &newest)) {
+		newest = st.st_mtim;
+		newest_name = POLICY_DROPIN_DIR;
+	}
+	if (!newest_name) {
+		iommu_report_add(r, "initramfs", SEV_OK, false, NULL, "%s exists; there is no policy file",
+				 image);
+		return;
+	}
+	if (newer(&newest, &img.st_mtim))
+		iommu_report_add(r, "initramfs", SEV_FAIL, false, fix,
+				 "%s is older than %s: the boot applies an old policy", image,
+				 newest_name);
+	else
+		iommu_report_add(r, "initramfs", SEV_OK, false, NULL,
+				 "%s was built after the last policy change", image);
+}
+
+static void print_text(const struct iommu_report *r)
+{
+	static const char *const label[] = { [SEV_OK] = "ok", [SEV_WARN] = "warn",
+					     [SEV_FAIL] = "FAIL" };
+	size_t i;
+
+	for (i = 0; i < r->n_findings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		printf("%-4s %s: %s", label[f->severity], f->name, f->message);
+		if (f->fix)
+			printf(" (fix: %s)", f->fix);
+		putchar('\n');
+	}
+}
+
+static void print_json(const struct iommu_report *r)
+{
+	size_t i;
+
+	fputs("{\"checks\":[", stdout);
+	for (i = 0; i < r->n_findings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+		json_string(stdout, f->name);
+		fputs(",\"status\":", stdout);
+		json_string(stdout, severity_name(f->severity));
+		fputs(",\"message\":", stdout);
+		json_string(stdout, f->message);
+		fputs(",\"fix\":", stdout);
+		json_string_or_null(stdout, f->fix);
+		fputc('}', stdout);
+	}
+	fputs("]}\n", stdout);
+}
+
+int cmd_check(int rootfd, const char *policy_file, bool json)
+{
+	struct iommu_report report = { 0 };
+	struct policy policy = { 0 };
+	struct iommu_facts facts;
+	int r, q;
+
+	r = iommu_facts_gather(&facts, rootfd, NULL);
+	if (r < 0) {
+		fprintf(stderr, "gpu-vfio: check: cannot read the IOMMU setup: %s\n", strerror(-r));
+		return 1;
+	}
+	iommu_analyse(&facts, &report);
+	check_modules(&report, rootfd, facts.kver);
+	q = policy_load(&policy, rootfd, policy_file, 0);
+	check_policy(&report, &policy, q);
+	check_initramfs(&report, rootfd, facts.kver, &policy, policy_file);
+	policy_free(&policy);
+	iommu_facts_free(&facts);
+	if (report.oom) {
+		iommu_report_free(&report);
+		fprintf(stderr, "gpu-vfio: check: out of memory\n");
+		return 1;
+	}
+	if (json)
+		print_json(&report);
+	else
+		print_text(&report);
+	r = iommu_report_worst(&report) == SEV_FAIL ? 1 : 0;
+	iommu_report_free(&report);
+	if (fflush(stdout) != 0)
+		return 1;
+	return r;
+}
