@@ -14,6 +14,8 @@
 #include "cmd-check.h"
 #include "iommucfg.h"
 #include "json.h"
+#include "pci.h"
+#include "plan.h"
 #include "policy.h"
 #include "rootfs.h"
 
@@ -232,6 +234,46 @@ static void print_json(const struct iommu_report *r)
 	fputs("]}\n", stdout);
 }
 
+/* The devices the policy wants: every one of them in a viable group, or what is in the way. */
+static void check_devices(struct iommu_report *r, int rootfd, const struct policy *p)
+{
+	size_t i, wanted = 0, problems = 0;
+	struct pci_machine m;
+	struct plan plan;
+
+	if (pci_scan(rootfd, &m) < 0) {
+		iommu_report_add(r, "devices", SEV_FAIL, false, NULL, "cannot read the PCI devices");
+		return;
+	}
+	if (plan_build(rootfd, &m, p, &plan) < 0) {
+		pci_machine_free(&m);
+		r->oom = true;
+		return;
+	}
+	for (i = 0; i < m.n_devs; i++) {
+		const struct plan_entry *e = &plan.e[i];
+
+		if (e->action == ACT_CLAIM || e->action == ACT_CLAIMED)
+			wanted++;
+		if (e->action != ACT_BLOCKED)
+			continue;
+		problems++;
+		iommu_report_add(r, "devices", SEV_FAIL, false,
+				 "see gpu-vfio plan; move the card to another slot, or keep the device",
+				 "%s (%04x:%04x) is blocked: %s", m.devs[i].address, m.devs[i].vendor,
+				 m.devs[i].device, e->reason);
+	}
+	if (!problems && policy_has_claim(p) && wanted)
+		iommu_report_add(r, "devices", SEV_OK, false, NULL,
+				 "%zu device%s wanted by the policy, every one in a viable IOMMU group",
+				 wanted, wanted == 1 ? "" : "s");
+	else if (!problems && policy_has_claim(p))
+		iommu_report_add(r, "devices", SEV_WARN, false, "check the ids with gpu-vfio status",
+				 "no device matches the policy's claim rules");
+	plan_free(&plan);
+	pci_machine_free(&m);
+}
+
 int cmd_check(int rootfd, const char *policy_file, bool json)
 {
 	struct iommu_report report = { 0 };
@@ -249,6 +291,8 @@ int cmd_check(int rootfd, const char *policy_file, bool json)
 	q = policy_load(&policy, rootfd, policy_file, 0);
 	check_policy(&report, &policy, q);
 	check_initramfs(&report, rootfd, facts.kver, &policy, policy_file);
+	if (q == 0)
+		check_devices(&report, rootfd, &policy);
 	policy_free(&policy);
 	iommu_facts_free(&facts);
 	if (report.oom) {

@@ -27,3 +27,4 @@ int cmd_plan(struct ctx *c);
 int cmd_claim(struct ctx *c);
 int cmd_status(struct ctx *c);
 int cmd_release(struct ctx *c);
+int cmd_doctor(struct ctx *c);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd-check.h"
 #include "commands.h"
 #include "log.h"
 #include "rootfs.h"
@@ -26,7 +27,13 @@ static const struct {
 	{ "claim", cmd_claim, false },
 	{ "status", cmd_status, false },
 	{ "release", cmd_release, true },
+	{ "check", cmd_doctor, false },
 };
+
+int cmd_doctor(struct ctx *c)
+{
+	return cmd_check(c->rootfd, c->policy_file, c->json);
+}
 
 static void usage(FILE *f)
 {
@@ -41,6 +48,8 @@ static void usage(FILE *f)
 		"  claim               apply the policy (run from the initramfs)\n"
 		"  status              devices, drivers, groups, what boot did\n"
 		"  release [ADDR...]   give claimed groups back to the host\n"
+		"  check               diagnose the IOMMU, kernel command line, modules, policy\n"
+		"                      and initramfs; say how to fix each problem\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR          read and write DIR/sys, DIR/proc, DIR/etc, DIR/run\n"

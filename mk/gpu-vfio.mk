@@ -3,7 +3,8 @@
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
-GPU_VFIO_SRCS := $(sort $(wildcard hook/*.c)) lib/rootfs.c lib/cmdline.c lib/policy.c
+GPU_VFIO_SRCS := $(sort $(wildcard hook/*.c)) lib/rootfs.c lib/cmdline.c lib/policy.c \
+	lib/iommucfg.c lib/grubcfg.c
 GPU_VFIO_OBJS := $(patsubst %.c,$(B)/static/%.o,$(GPU_VFIO_SRCS))
 
 all: $(B)/gpu-vfio
