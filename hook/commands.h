@@ -16,6 +16,7 @@ struct ctx {
 	int rootfd;
 	bool live; /* the root is "/" of the running system */
 	const char *policy_file; /* NULL: the root's /etc */
+	const char *release; /* nova --release */
 	bool json;
 	bool kmsg;
 	char **args; /* command arguments */
@@ -28,3 +29,5 @@ int cmd_claim(struct ctx *c);
 int cmd_status(struct ctx *c);
 int cmd_release(struct ctx *c);
 int cmd_doctor(struct ctx *c);
+int cmd_nova(struct ctx *c);
+int cmd_kubevirt(struct ctx *c);

@@ -28,6 +28,8 @@ static const struct {
 	{ "status", cmd_status, false },
 	{ "release", cmd_release, true },
 	{ "check", cmd_doctor, false },
+	{ "nova", cmd_nova, false },
+	{ "kubevirt", cmd_kubevirt, false },
 };
 
 int cmd_doctor(struct ctx *c)
@@ -50,6 +52,8 @@ static void usage(FILE *f)
 		"  release [ADDR...]   give claimed groups back to the host\n"
 		"  check               diagnose the IOMMU, kernel command line, modules, policy\n"
 		"                      and initramfs; say how to fix each problem\n"
+		"  nova [--release R]  OpenStack nova [pci] device_spec and alias for this node\n"
+		"  kubevirt            KubeVirt permittedHostDevices for this node\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR          read and write DIR/sys, DIR/proc, DIR/etc, DIR/run\n"
@@ -109,6 +113,8 @@ int main(int argc, char **argv)
 			value = &c.root;
 		} else if (strncmp(arg, "--policy", 8) == 0 && (arg[8] == '=' || !arg[8])) {
 			value = &c.policy_file;
+		} else if (strncmp(arg, "--release", 9) == 0 && (arg[9] == '=' || !arg[9])) {
+			value = &c.release;
 		} else {
 			fprintf(stderr, "gpu-vfio: unknown option '%s'\n", arg);
 			usage(stderr);
@@ -141,6 +147,10 @@ int main(int argc, char **argv)
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		fprintf(stderr, "gpu-vfio: unknown command '%s'\n", command);
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (c.release && strcmp(command, "nova") != 0) {
+		fprintf(stderr, "gpu-vfio: --release is an option of nova only\n");
 		return EXIT_USAGE;
 	}
 	if (!commands[i].takes_args && c.n_args) {
