@@ -24,7 +24,8 @@ UNIT_HDRS := $(wildcard lib/*.h hook/*.h) tests/unit/helpers.h tests/support/fak
 UNIT_TESTS := $(B)/unit/test-policy $(B)/unit/test-plan $(B)/unit/test-claim \
 	$(B)/unit/test-state
 
-$(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS)
+$(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
+	$(UNIT_ENGINE_SRCS)
 $(B)/unit/test-plan: tests/unit/test-plan.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
 	$(UNIT_ENGINE_SRCS)
 $(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \

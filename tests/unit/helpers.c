@@ -34,6 +34,19 @@ void mkroot_machine(const char *name, char *dir, size_t size)
 	assert_int_equal(system(cmd), 0);
 }
 
+void mkroot_text(const char *machine_text, char *dir, size_t size)
+{
+	char cmd[1024], file[300];
+
+	mk_tempdir(dir, size);
+	write_file(dir, "input.machine", machine_text, 0644);
+	snprintf(file, sizeof(file), "%s/input.machine", dir);
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/fixtures/mkroot.sh' '%s' '%s/root'", SRCDIR, file,
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	/* The root is dir/root; callers use dir as the tree to remove. */
+}
+
 void rm_tree(const char *dir)
 {
 	char cmd[512];

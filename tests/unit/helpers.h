@@ -13,6 +13,9 @@
  * directory, stored in dir (at least 64 bytes). Fails the test on error. */
 void mkroot_machine(const char *name, char *dir, size_t size);
 
+/* Build DIR/root from the .machine text given (DIR is a new temporary directory). */
+void mkroot_text(const char *machine_text, char *dir, size_t size);
+
 /* Create an empty temporary directory (for hand-made trees). */
 void mk_tempdir(char *dir, size_t size);
 

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the claimer against the fake kernel: binding, ordering, failures, restoring. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "claim.h"
+#include "fakekernel.h"
+#include "helpers.h"
+#include "modules.h"
+#include "state.h"
+
+static const char *const gpu_fns[] = {
+	"0000:01:00.0", "0000:01:00.1", "0000:01:00.2", "0000:01:00.3",
+};
+static const char *const native[] = { "nouveau", "snd_hda_intel", "xhci_hcd", "nvidia-gpu" };
+
+static const char *const vfio_loaded[] = { "vfio-pci:vfio_pci", NULL };
+
+struct claim_test {
+	char root[256];
+	pid_t fk;
+	struct planned pl;
+	struct modules *mods;
+	struct state st;
+	struct claim_opts o;
+};
+
+/* The fake kernel of the running test, stopped by the teardown even when an assertion
+ * ends the test early. */
+static pid_t running_fk;
+static char running_root[256];
+
+static int teardown_fk(void **state)
+{
+	(void)state;
+	if (running_fk > 0)
+		(void)fakekernel_stop(running_fk);
+	running_fk = 0;
+	if (running_root[0])
+		rm_tree(running_root);
+	running_root[0] = '\0';
+	return 0;
+}
+
+static void start(struct claim_test *t, const struct fk_opts *fo)
+{
+	memset(t, 0, sizeof(*t));
+	mock_modules_reset();
+	mkroot_machine("turing-4fn", t->root, sizeof(t->root));
+	snprintf(running_root, sizeof(running_root), "%s", t->root);
+	assert_int_equal(fakekernel_start(t->root, fo, &t->fk), 0);
+	running_fk = t->fk;
+	/* Small deadlines so a hang costs the test little time. */
+	t->o = (struct claim_opts){
+		.live = false, .unbind_timeout_ms = 300, .run_timeout_ms = 10000,
+		.verify_timeout_ms = 500,
+	};
+}
+
+static void run_claim(struct claim_test *t, const char *policy)
+{
+	plan_machine(&t->pl, t->root, policy);
+	assert_int_equal(modules_new(t->pl.rootfd, false, &t->mods), 0);
+	assert_int_equal(claim_apply(t->pl.rootfd, &t->pl.m, &t->pl.p, &t->pl.plan, t->mods, &t->o,
+				     &t->st),
+			 0);
+}
+
+static void finish_run(struct claim_test *t)
+{
+	modules_free(t->mods);
+	t->mods = NULL;
+	planned_free(&t->pl);
+}
+
+static void stop(struct claim_test *t)
+{
+	finish_run(t);
+	state_free(&t->st);
+	running_fk = 0;
+	assert_int_equal(fakekernel_stop(t->fk), 0);
+}
+
+/* The driver a device is bound to now ("" when unbound), read from the tree. */
+static const char *driver_of(const char *root, const char *address)
+{
+	static char buf[256];
+	char path[512];
+	ssize_t n;
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver", root, address);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return "";
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	return slash ? slash + 1 : buf;
+}
+
+static const char *override_of(const char *root, const char *address)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", address);
+	return read_file_text(root, rel);
+}
+
+/* The fake kernel rewrites driver_override the way the kernel shows it ("(null)" when
+ * cleared) as soon as it sees the write; give it a moment. */
+static void expect_override(const char *root, const char *address, const char *want)
+{
+	unsigned long long end = now_ms() + 2000;
+
+	while (strcmp(override_of(root, address), want) != 0) {
+		if (now_ms() > end)
+			fail_msg("%s: driver_override \"%s\", want \"%s\"", address,
+				 override_of(root, address), want);
+		usleep(5000);
+	}
+}
+
+static char *fake_log(const char *root)
+{
+	return strdup(read_file_text(root, ".fake/log"));
+}
+
+/* The offset of the first log line that starts with prefix, or -1. */
+static long log_pos(const char *log, const char *prefix)
+{
+	const char *p = log;
+	size_t len = strlen(prefix);
+
+	while (p && *p) {
+		if (strncmp(p, prefix, len) == 0)
+			return p - log;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+static void expect_native(const char *root)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(driver_of(root, gpu_fns[i]), native[i]) != 0)
+			fail_msg("%s: driver %s, want %s back", gpu_fns[i], driver_of(root, gpu_fns[i]),
+				 native[i]);
+		expect_override(root, gpu_fns[i], "(null)");
+	}
+}
+
+static void test_claim_binds_all_functions(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct state_entry *se;
+	struct claim_test t;
+	long first_unbind;
+	char *log;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	run_claim(&t, "claim vendor=10de class=0300 name=rtx2080\n");
+	for (i = 0; i < 4; i++) {
+		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
+
+		if (e->action != ACT_CLAIMED)
+			fail_msg("%s: %s (%s)", gpu_fns[i], action_name(e->action), e->reason);
+		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
+		expect_override(t.root, gpu_fns[i], "vfio-pci");
+	}
+	assert_false(plan_has_problems(&t.pl.plan));
+	/* The iGPU and the chipset stay where they were. */
+	assert_string_equal(driver_of(t.root, "0000:00:02.0"), "i915");
+	assert_string_equal(driver_of(t.root, "0000:00:1f.3"), "snd_hda_intel");
+
+	/* Every driver_override is written before the first unbind. */
+	log = fake_log(t.root);
+	first_unbind = log_pos(log, "unbind ");
+	assert_true(first_unbind >= 0);
+	for (i = 0; i < 4; i++) {
+		char want[128];
+		long pos;
+
+		snprintf(want, sizeof(want), "driver_override %s vfio-pci", gpu_fns[i]);
+		pos = log_pos(log, want);
+		if (pos < 0 || pos > first_unbind)
+			fail_msg("\"%s\" missing or after the first unbind in:\n%s", want, log);
+		snprintf(want, sizeof(want), "unbind %s %s", gpu_fns[i], native[i]);
+		assert_true(log_pos(log, want) >= 0);
+	}
+	free(log);
+
+	/* The state records what was done and what to return to. */
+	se = state_find(&t.st, "0000:01:00.0");
+	assert_non_null(se);
+	assert_string_equal(se->action, "claimed");
+	assert_string_equal(se->driver, "vfio-pci");
+	assert_string_equal(se->previous_driver, "nouveau");
+	assert_string_equal(se->rule, "test.conf:1");
+	assert_int_equal(se->iommu_group, 1);
+	se = state_find(&t.st, "0000:01:00.3");
+	assert_non_null(se);
+	assert_string_equal(se->action, "claimed");
+	assert_string_equal(se->previous_driver, "nvidia-gpu");
+	assert_string_equal(se->via, "0000:01:00.0");
+	assert_null(state_find(&t.st, "0000:00:02.0"));
+	stop(&t);
+}
+
+static void test_second_run_is_idempotent(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct state_entry *se;
+	struct claim_test t;
+	char *before, *after;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(entry_of(&t.pl, gpu_fns[i])->action, ACT_CLAIMED);
+	finish_run(&t);
+	usleep(100 * 1000);
+	before = fake_log(t.root);
+
+	/* A second boot stage (or an operator) runs claim again, with the earlier state. */
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++) {
+		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
+
+		assert_int_equal(e->action, ACT_CLAIMED);
+		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
+	}
+	usleep(100 * 1000);
+	after = fake_log(t.root);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* What the first run found is not forgotten. */
+	se = state_find(&t.st, "0000:01:00.1");
+	assert_non_null(se);
+	assert_string_equal(se->previous_driver, "snd_hda_intel");
+	stop(&t);
+}
+
+static void test_hanging_unbind(void **state)
+{
+	static const char *const hang[] = { "0000:01:00.1", NULL };
+	struct fk_opts fo = { .load_drivers = vfio_loaded, .hang_unbind = hang };
+	unsigned long long t0, elapsed;
+	struct claim_test t;
+	struct plan_entry *e;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	t0 = now_ms();
+	/* Group 1 (the GPU) and group 3 (the chipset's USB controller, named). */
+	run_claim(&t, "claim vendor=10de class=0300\nclaim address=0000:00:14.0\n");
+	elapsed = now_ms() - t0;
+	print_message("claim took %llu ms\n", elapsed);
+	assert_true(elapsed < 5000);
+	for (i = 0; i < 4; i++) {
+		e = entry_of(&t.pl, gpu_fns[i]);
+		if (e->action != ACT_FAILED)
+			fail_msg("%s: %s, want failed", gpu_fns[i], action_name(e->action));
+	}
+	e = entry_of(&t.pl, "0000:01:00.1");
+	assert_non_null(strstr(e->reason, "0000:01:00.1"));
+	assert_non_null(strstr(e->reason, "abandoned"));
+	assert_true(plan_has_problems(&t.pl.plan));
+	/* Restored as found... */
+	assert_string_equal(driver_of(t.root, "0000:01:00.0"), "nouveau");
+	assert_string_equal(driver_of(t.root, "0000:01:00.2"), "xhci_hcd");
+	assert_string_equal(driver_of(t.root, "0000:01:00.3"), "nvidia-gpu");
+	for (i = 0; i < 4; i++)
+		expect_override(t.root, gpu_fns[i], "(null)");
+	/* ...and the other group went on. */
+	assert_int_equal(entry_of(&t.pl, "0000:00:14.0")->action, ACT_CLAIMED);
+	assert_string_equal(driver_of(t.root, "0000:00:14.0"), "vfio-pci");
+	assert_string_equal(state_find(&t.st, "0000:01:00.0")->action, "failed");
+	assert_string_equal(state_find(&t.st, "0000:00:14.0")->action, "claimed");
+	stop(&t);
+}
+
+static void test_override_write_fails(void **state)
+{
+	static const char *const fail_write[] = { "0000:01:00.2:driver_override:EISDIR", NULL };
+	struct fk_opts fo = { .load_drivers = vfio_loaded, .fail_write = fail_write };
+	struct claim_test t;
+	struct plan_entry *e;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(entry_of(&t.pl, gpu_fns[i])->action, ACT_FAILED);
+	e = entry_of(&t.pl, "0000:01:00.0");
+	assert_non_null(strstr(e->reason, "driver_override of 0000:01:00.2"));
+	/* Nothing was unbound, and the overrides written before are cleared again. */
+	for (i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
+		expect_override(t.root, gpu_fns[i], "(null)");
+		assert_string_equal(driver_of(t.root, gpu_fns[i]), native[i]);
+	}
+	assert_string_equal(driver_of(t.root, "0000:01:00.2"), "xhci_hcd");
+	assert_int_equal(log_pos(read_file_text(t.root, ".fake/log"), "unbind "), -1);
+	stop(&t);
+}
+
+static void test_probe_fails(void **state)
+{
+	static const char *const fail_probe[] = { "0000:01:00.3", NULL };
+	struct fk_opts fo = { .load_drivers = vfio_loaded, .fail_probe = fail_probe };
+	struct claim_test t;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(entry_of(&t.pl, gpu_fns[i])->action, ACT_FAILED);
+	assert_non_null(strstr(entry_of(&t.pl, "0000:01:00.0")->reason, "0000:01:00.3"));
+	expect_native(t.root);
+	stop(&t);
+}
+
+static void test_vfio_not_loaded(void **state)
+{
+	struct claim_test t;
+	struct plan_entry *e;
+	size_t i;
+
+	(void)state;
+	start(&t, NULL);
+	/* Under a root other than "/" no module is loaded, so vfio-pci never appears. */
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++) {
+		e = entry_of(&t.pl, gpu_fns[i]);
+		assert_int_equal(e->action, ACT_FAILED);
+		assert_true(e->reason[0] != '\0');
+	}
+	e = entry_of(&t.pl, "0000:01:00.0");
+	assert_non_null(strstr(e->reason, "vfio-pci"));
+	assert_non_null(strstr(mock_modules_calls, "vfio_pci"));
+	expect_native(t.root);
+	assert_string_equal(state_find(&t.st, "0000:01:00.2")->action, "failed");
+	stop(&t);
+}
+
+static void test_state_written_and_read(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+	struct state back;
+	struct state_entry *se;
+
+	(void)state;
+	start(&t, &fo);
+	run_claim(&t, "claim vendor=10de class=0300 name=gpu\n");
+	assert_int_equal(state_write(t.pl.rootfd, &t.st), 0);
+	assert_int_equal(state_read(t.pl.rootfd, &back), 0);
+	assert_int_equal(back.n, t.st.n);
+	se = state_find(&back, "0000:01:00.2");
+	assert_non_null(se);
+	assert_string_equal(se->action, "claimed");
+	assert_string_equal(se->driver, "vfio-pci");
+	assert_string_equal(se->previous_driver, "xhci_hcd");
+	assert_string_equal(se->via, "0000:01:00.0");
+	state_free(&back);
+	stop(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_claim_binds_all_functions, teardown_fk),
+		cmocka_unit_test_teardown(test_second_run_is_idempotent, teardown_fk),
+		cmocka_unit_test_teardown(test_hanging_unbind, teardown_fk),
+		cmocka_unit_test_teardown(test_override_write_fails, teardown_fk),
+		cmocka_unit_test_teardown(test_probe_fails, teardown_fk),
+		cmocka_unit_test_teardown(test_vfio_not_loaded, teardown_fk),
+		cmocka_unit_test_teardown(test_state_written_and_read, teardown_fk),
+	};
+
+	return cmocka_run_group_tests_name("claim", tests, NULL, NULL);
+}
