@@ -148,9 +148,41 @@ static int skip_container(struct reader *r, char open, char close)
 	}
 }
 
+/* JSON's literals and numbers: true, false, null, -?digits[.digits][e[+-]digits]. */
+static bool literal_valid(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if ((n == 4 && !memcmp(s, "true", 4)) || (n == 5 && !memcmp(s, "false", 5)) ||
+	    (n == 4 && !memcmp(s, "null", 4)))
+		return true;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i == n || s[i] < '0' || s[i] > '9')
+		return false;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i < n && s[i] == '.') {
+		if (++i == n || s[i] < '0' || s[i] > '9')
+			return false;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i == n || s[i] < '0' || s[i] > '9')
+			return false;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
 /* A scalar into buf; returns 1 for a string, 0 for a literal/number, <0 on error. */
 static int read_scalar(struct reader *r, char *buf, size_t size)
 {
+	const char *start;
 	size_t n = 0;
 
 	skip_ws(r);
@@ -158,6 +190,7 @@ static int read_scalar(struct reader *r, char *buf, size_t size)
 		return -EINVAL;
 	if (*r->p == '"')
 		return read_string(r, buf, size) < 0 ? -EINVAL : 1;
+	start = r->p;
 	while (r->p < r->end && (*r->p == '-' || *r->p == '+' || *r->p == '.' ||
 				 (*r->p >= '0' && *r->p <= '9') || (*r->p >= 'a' && *r->p <= 'z') ||
 				 (*r->p >= 'A' && *r->p <= 'Z'))) {
@@ -166,7 +199,7 @@ static int read_scalar(struct reader *r, char *buf, size_t size)
 		n++;
 		r->p++;
 	}
-	if (n == 0)
+	if (n == 0 || !literal_valid(start, n))
 		return -EINVAL;
 	if (buf)
 		buf[n < size ? n : size - 1] = '\0';

@@ -79,7 +79,8 @@ void report_json(FILE *f, const struct report *r)
 			fprintf(f, ", \"reason\": ");
 			json_string(f, e->reason);
 		}
-		if (e->rule >= 0 && r->p->rules[e->rule].name[0]) {
+		if (e->rule >= 0 && r->p->rules[e->rule].name[0] &&
+		    (e->action == ACT_CLAIM || e->action == ACT_CLAIMED)) {
 			fprintf(f, ", \"name\": ");
 			json_string(f, r->p->rules[e->rule].name);
 		}

@@ -148,6 +148,7 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 {
 	char way[160] = "";
 	size_t i, j, n_way = 0;
+	bool way_is_host_io = false;
 
 	/* Companions first: functions of a target's slot. */
 	for (i = 0; i < m->n_devs; i++) {
@@ -203,8 +204,11 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 					 "already on %s, shares IOMMU group %d", d->driver, group);
 			continue;
 		}
-		if (!n_way++)
+		/* Name the device that matters most: a disk or NIC the host would lose. */
+		if (!n_way++ || (!way_is_host_io && ((d->class >> 16) == 0x01 || (d->class >> 16) == 0x02))) {
 			describe(d, way, sizeof(way));
+			way_is_host_io = (d->class >> 16) == 0x01 || (d->class >> 16) == 0x02;
+		}
 		if (e->action == ACT_NONE) {
 			e->action = ACT_KEEP;
 			snprintf(e->reason, sizeof(e->reason),

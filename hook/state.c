@@ -77,14 +77,16 @@ int state_parse(const char *text, size_t len, struct state *ret)
 		return r;
 	}
 	/* Top-level scalars: a small scan is enough for our own writer's output. */
-	k = strstr(text, "\"disabled\": true");
-	s.disabled = k != NULL;
-	k = strstr(text, "\"kernel\": \"");
+	s.disabled = memmem(text, len, "\"disabled\": true", 16) != NULL;
+	k = memmem(text, len, "\"kernel\": \"", 11);
 	if (k) {
-		size_t n = strcspn(k + 11, "\"\\\n");
+		const char *v = k + 11, *end = text + len;
+		size_t n = 0;
 
+		while (v + n < end && v[n] != '"' && v[n] != '\\' && v[n] != '\n')
+			n++;
 		if (n < sizeof(s.kernel)) {
-			memcpy(s.kernel, k + 11, n);
+			memcpy(s.kernel, v, n);
 			s.kernel[n] = '\0';
 		}
 	}

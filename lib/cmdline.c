@@ -18,7 +18,7 @@ int cmdline_foreach(const char *cmdline, cmdline_cb_t cb, void *userdata)
 	for (;;) {
 		char word[4096];
 		size_t len = 0, eq = (size_t)-1;
-		bool quoted = false;
+		bool quoted = false, truncated = false;
 		int r;
 
 		while (is_space(*p))
@@ -30,12 +30,19 @@ int cmdline_foreach(const char *cmdline, cmdline_cb_t cb, void *userdata)
 				quoted = !quoted;
 				continue;
 			}
+			if (len + 1 >= sizeof(word)) {
+				truncated = true;
+				continue;
+			}
 			if (*p == '=' && eq == (size_t)-1)
 				eq = len;
-			if (len + 1 < sizeof(word))
-				word[len++] = *p;
+			word[len++] = *p;
 		}
 		word[len] = '\0';
+		/* No real parameter is this long (the kernel's limit is 2048): skip it whole
+		 * rather than hand out a cut value. */
+		if (truncated)
+			continue;
 		if (eq == (size_t)-1)
 			r = cb(word, len, NULL, 0, userdata);
 		else

@@ -85,37 +85,34 @@ static int parse_hex(const char *s, size_t len, uint32_t *ret)
 	return (int)len;
 }
 
-static bool parse_field(const char *s, size_t len, size_t width, unsigned max, char *out,
-			bool *wild)
+/* One field of an address: min_w..max_w hex digits, or a pattern of hex digits, '?' and '*'
+ * ('*' patterns at most twice as long as the field). out must hold 2 * max_w + 1 bytes. */
+static bool parse_field(const char *s, size_t len, size_t min_w, size_t max_w, uint32_t max,
+			char *out, bool *wild)
 {
+	bool star = memchr(s, '*', len) != NULL, question = memchr(s, '?', len) != NULL;
 	uint32_t v;
 	size_t i;
 
-	if (len == 0 || len > width + (memchr(s, '*', len) ? width : 0))
+	if (len == 0 || len > (star ? 2 * max_w : max_w) || (!star && len < min_w))
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
-		if (c == '*' || c == '?') {
-			*wild = true;
-			continue;
-		}
-		if (hexval(c) < 0)
+		if (c != '*' && c != '?' && hexval(c) < 0)
 			return false;
+		out[i] = c >= 'A' && c <= 'F' ? c + ('a' - 'A') : c;
 	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	for (i = 0; i < len; i++)
-		if (out[i] >= 'A' && out[i] <= 'F')
-			out[i] += 'a' - 'A';
-	if (memchr(s, '*', len) || memchr(s, '?', len)) {
-		/* A pattern that cannot fit the field never matches anything: reject it. */
-		return !memchr(s, '*', len) ? len == width : true;
+	out[i] = '\0';
+	if (star || question) {
+		*wild = true;
+		return true;
 	}
-	if (len != width)
-		return false;
 	if (parse_hex(s, len, &v) < 0 || v > max)
 		return false;
+	/* A domain is printed as the kernel does: at least 4 digits, no other leading zeros. */
+	if (max_w > min_w)
+		snprintf(out, 2 * max_w + 1, "%04x", v);
 	return true;
 }
 
@@ -125,6 +122,7 @@ static bool parse_address(const char *s, size_t len, struct addr_item *a)
 	const char *c1, *c2, *dot, *end = s + len;
 	const char *dom = "0000", *bus, *slot, *fn;
 	size_t dom_len = 4;
+	bool wild = false;
 
 	memset(a, 0, sizeof(*a));
 	c1 = memchr(s, ':', len);
@@ -148,12 +146,12 @@ static bool parse_address(const char *s, size_t len, struct addr_item *a)
 	fn = dot + 1;
 	if (memchr(fn, '.', end - fn))
 		return false;
-	if (!parse_field(dom, dom_len, dom_len > 4 && !memchr(dom, '*', dom_len) ? 8 : 4,
-			 0xffffffffu, a->domain, &a->wildcard) ||
-	    !parse_field(bus, c2 - bus, 2, 0xff, a->bus, &a->wildcard) ||
-	    !parse_field(slot, dot - slot, 2, 0x1f, a->slot, &a->wildcard) ||
-	    !parse_field(fn, end - fn, 1, 7, a->func, &a->wildcard))
+	if (!parse_field(dom, dom_len, 4, 8, 0xffffffffu, a->domain, &wild) ||
+	    !parse_field(bus, c2 - bus, 2, 2, 0xff, a->bus, &wild) ||
+	    !parse_field(slot, dot - slot, 2, 2, 0x1f, a->slot, &wild) ||
+	    !parse_field(fn, end - fn, 1, 1, 7, a->func, &wild))
 		return false;
+	a->wildcard = wild;
 	snprintf(a->text, sizeof(a->text), "%s:%s:%s.%s", a->domain, a->bus, a->slot, a->func);
 	return true;
 }

@@ -35,9 +35,10 @@ struct class_item {
 
 /* An address pattern, normalised to lower case, split into its four fields. */
 struct addr_item {
-	char domain[9], bus[3], slot[3], func[2];
+	/* A field with '*' may be up to twice its width ("0*" for a bus is 2, "*1*" is 3). */
+	char domain[17], bus[5], slot[5], func[3];
 	bool wildcard;
-	char text[20]; /* "dddd:bb:ss.f" as normalised, for naming */
+	char text[36]; /* "dddd:bb:ss.f" as normalised, for naming */
 };
 
 struct rule {

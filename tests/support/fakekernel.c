@@ -618,7 +618,7 @@ static size_t parse_addrs(const char *buf, char out[][ADDR_LEN], size_t max)
 
 static void normalize_override(struct fk *k, const char *addr)
 {
-	char path[PATH_MAX], buf[NAME_LEN + 8], want[NAME_LEN + 8];
+	char path[PATH_MAX], buf[NAME_LEN + 8], want[NAME_LEN + 8], again[NAME_LEN + 8];
 	size_t len;
 	ssize_t n;
 	int fd;
@@ -640,6 +640,18 @@ static void normalize_override(struct fk *k, const char *addr)
 	else
 		snprintf(want, sizeof(want), "%.*s\n", (int)len, buf);
 	if (strcmp(buf, want) == 0)
+		return;
+	/* The writer may have written again since: only rewrite what is still there, so a
+	 * cleared override is never replaced by the value it had a moment ago. */
+	fd = openat(k->rootfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	n = read(fd, again, sizeof(again) - 1);
+	close(fd);
+	if (n < 0)
+		return;
+	again[n] = '\0';
+	if (strcmp(again, buf) != 0)
 		return;
 	(void)write_attr(k, path, want);
 	logf_event(k, "driver_override %s %.*s", addr, (int)strcspn(want, "\n"), want);

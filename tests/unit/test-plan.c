@@ -435,13 +435,16 @@ static void test_device_in_the_way(void **state)
 	planned_free(&pl);
 }
 
-static void test_first_device_in_the_way_named(void **state)
+static void test_only_device_in_the_way_named(void **state)
 {
 	struct planned pl;
 
 	(void)state;
-	plan_machine(&pl, root_of("shared-sata"), "claim vendor=10de\n");
-	expect(&pl, "0000:1e:00.0", ACT_BLOCKED, "0000:03:00.0 (1022:43b9, class 0c0330, driver xhci_hcd)");
+	/* No disk or NIC in the way: the one device there is named, with no "other devices". */
+	plan_machine(&pl, root_of("pcistub-group"), "claim vendor=10de class=0300\n");
+	expect(&pl, "0000:01:00.0", ACT_BLOCKED,
+	       "it also holds 0000:02:00.0 (1912:0014, class 0c0330, driver pci-stub), which stays");
+	expect(&pl, "0000:01:00.1", ACT_BLOCKED, "driver pci-stub");
 	planned_free(&pl);
 }
 
@@ -526,7 +529,7 @@ int main(void)
 		cmocka_unit_test(test_keep_rule_on_companion_blocks),
 		cmocka_unit_test(test_pci_stub_in_group),
 		cmocka_unit_test(test_device_in_the_way),
-		cmocka_unit_test(test_first_device_in_the_way_named),
+		cmocka_unit_test(test_only_device_in_the_way_named),
 		cmocka_unit_test(test_already_vfio),
 		cmocka_unit_test(test_last_match_wins),
 		cmocka_unit_test(test_identical_by_address),
