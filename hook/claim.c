@@ -319,6 +319,9 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		struct pci_dev *d = &m->devs[i];
 
 		info[i].idx = i;
+		/* The scan skips driver_override; the devices to claim need it to be restored. */
+		if (plan->e[i].action == ACT_CLAIM)
+			(void)pci_refresh(rootfd, d);
 		snprintf(info[i].prev_driver, DRIVER_MAX, "%s", d->driver);
 		snprintf(info[i].prev_override, DRIVER_MAX, "%s", d->override);
 		if (plan->e[i].action == ACT_CLAIM)

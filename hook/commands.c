@@ -97,7 +97,7 @@ int cmd_plan(struct ctx *c)
 	if (r)
 		goto out_policy;
 	if (modules_new(c->rootfd, false, &mods) == 0) {
-		plan_pick_drivers(&plan, &m, mods);
+		plan_pick_drivers(c->rootfd, &plan, &m, mods);
 		modules_free(mods);
 	}
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
@@ -183,7 +183,7 @@ int cmd_claim(struct ctx *c)
 		r = EXIT_ERROR;
 		goto out_plan;
 	}
-	plan_pick_drivers(&plan, &m, mods);
+	plan_pick_drivers(c->rootfd, &plan, &m, mods);
 	/* Keep what an earlier run recorded about devices it claimed. */
 	for (i = 0; i < old.n; i++)
 		if (strcmp(old.e[i].action, "claimed") == 0 && state_put(&st, &old.e[i]) < 0)

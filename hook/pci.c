@@ -16,14 +16,35 @@
 
 #define DEVICES_DIR "sys/bus/pci/devices"
 
-static int read_hex(int rootfd, const char *dir, const char *attr, uint32_t *ret)
+/* Attributes are read relative to the device directory's fd: one path component each,
+ * no path building, which is most of what a scan of thousands of devices costs. */
+static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 {
-	char path[PATH_MAX], buf[32], *end;
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return n;
+}
+
+static int read_hex_at(int dirfd, const char *name, uint32_t *ret)
+{
+	char buf[32], *end;
 	unsigned long v;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	n = root_read(rootfd, path, buf, sizeof(buf));
+	n = read_at(dirfd, name, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	errno = 0;
@@ -34,14 +55,13 @@ static int read_hex(int rootfd, const char *dir, const char *attr, uint32_t *ret
 	return 0;
 }
 
-static int read_int(int rootfd, const char *dir, const char *attr, int *ret)
+static int read_int_at(int dirfd, const char *name, int *ret)
 {
-	char path[PATH_MAX], buf[32], *end;
+	char buf[32], *end;
 	long v;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	n = root_read(rootfd, path, buf, sizeof(buf));
+	n = read_at(dirfd, name, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	errno = 0;
@@ -52,15 +72,123 @@ static int read_int(int rootfd, const char *dir, const char *attr, int *ret)
 	return 0;
 }
 
-static int read_header_type(int rootfd, const char *dir, uint8_t *ret)
+static int link_name_at(int dirfd, const char *name, char *buf, size_t size)
 {
-	char path[PATH_MAX];
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= size)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
+}
+
+/* vfio-noiommu groups, remembered per group number during one scan. */
+struct group_cache {
+	signed char *noiommu; /* -1 unknown, 0, 1 */
+	size_t n;
+};
+
+static bool group_is_noiommu(int rootfd, struct group_cache *gc, int g)
+{
+	char path[64], buf[32];
+	bool r;
+
+	if (gc && (size_t)g < gc->n && gc->noiommu[g] >= 0)
+		return gc->noiommu[g];
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/name", g);
+	r = root_read(rootfd, path, buf, sizeof(buf)) > 0 && strcmp(buf, "vfio-noiommu") == 0;
+	if (gc && g < (1 << 20)) {
+		if ((size_t)g >= gc->n) {
+			size_t nn = (size_t)g * 2 + 16;
+			signed char *a = realloc(gc->noiommu, nn);
+
+			if (!a)
+				return r;
+			memset(a + gc->n, -1, nn - gc->n);
+			gc->noiommu = a;
+			gc->n = nn;
+		}
+		gc->noiommu[g] = r;
+	}
+	return r;
+}
+
+/* The mutable part, read from an open device directory: driver, override, IOMMU group. */
+static void refresh_at(int rootfd, int devfd, struct pci_dev *d, struct group_cache *gc,
+		       bool override)
+{
+	char buf[32];
+
+	if (link_name_at(devfd, "driver", d->driver, sizeof(d->driver)) < 0)
+		d->driver[0] = '\0';
+	d->override[0] = '\0';
+	if (override && (read_at(devfd, "driver_override", d->override, sizeof(d->override)) < 0 ||
+			 strcmp(d->override, "(null)") == 0))
+		d->override[0] = '\0';
+	d->iommu_group = -1;
+	d->noiommu = false;
+	if (link_name_at(devfd, "iommu_group", buf, sizeof(buf)) == 0) {
+		char *end;
+		long g = strtol(buf, &end, 10);
+
+		if (end != buf && !*end && g >= 0 && g <= INT_MAX) {
+			d->iommu_group = (int)g;
+			d->noiommu = group_is_noiommu(rootfd, gc, (int)g);
+		}
+	}
+}
+
+static int open_dev(int rootfd, const char *address)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), DEVICES_DIR "/%s", address);
+	fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int pci_refresh(int rootfd, struct pci_dev *d)
+{
+	int devfd = open_dev(rootfd, d->address);
+
+	if (devfd < 0)
+		return -ENODEV;
+	refresh_at(rootfd, devfd, d, NULL, true);
+	close(devfd);
+	return 0;
+}
+
+int pci_read_modalias(int rootfd, struct pci_dev *d)
+{
+	int devfd = open_dev(rootfd, d->address);
+	ssize_t n;
+
+	d->modalias[0] = '\0';
+	if (devfd < 0)
+		return -ENODEV;
+	n = read_at(devfd, "modalias", d->modalias, sizeof(d->modalias));
+	close(devfd);
+	if (n < 0)
+		d->modalias[0] = '\0';
+	return n < 0 ? (int)n : 0;
+}
+
+static int read_header_type(int devfd, uint8_t *ret)
+{
 	unsigned char cfg[16];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/config", dir);
-	fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	n = pread(fd, cfg, sizeof(cfg), 0);
@@ -71,112 +199,105 @@ static int read_header_type(int rootfd, const char *dir, uint8_t *ret)
 	return 0;
 }
 
-/* The mutable part: driver, override, IOMMU group. */
-int pci_refresh(int rootfd, struct pci_dev *d)
+static int hexdigits(const char *s, size_t n, uint32_t *ret)
 {
-	char dir[64], path[PATH_MAX], buf[64];
-	ssize_t n;
-	int r;
+	uint32_t v = 0;
+	size_t i;
 
-	snprintf(dir, sizeof(dir), DEVICES_DIR "/%s", d->address);
-	if (!root_exists(rootfd, dir))
-		return -ENODEV;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
 
-	snprintf(path, sizeof(path), "%s/driver", dir);
-	if (root_link_name(rootfd, path, d->driver, sizeof(d->driver)) < 0)
-		d->driver[0] = '\0';
-
-	snprintf(path, sizeof(path), "%s/driver_override", dir);
-	n = root_read(rootfd, path, d->override, sizeof(d->override));
-	if (n < 0 || strcmp(d->override, "(null)") == 0)
-		d->override[0] = '\0';
-
-	d->iommu_group = -1;
-	d->noiommu = false;
-	snprintf(path, sizeof(path), "%s/iommu_group", dir);
-	r = root_link_name(rootfd, path, buf, sizeof(buf));
-	if (r == 0) {
-		char *end;
-		long g = strtol(buf, &end, 10);
-
-		if (end != buf && !*end && g >= 0 && g <= INT_MAX) {
-			d->iommu_group = (int)g;
-			snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%ld/name", g);
-			if (root_read(rootfd, path, buf, sizeof(buf)) > 0 &&
-			    strcmp(buf, "vfio-noiommu") == 0)
-				d->noiommu = true;
-		}
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint32_t)(c - 'a' + 10);
+		else
+			return -1;
 	}
+	*ret = v;
 	return 0;
 }
 
-static int scan_one(int rootfd, const char *name, struct pci_dev *d)
+bool pci_address_key(const char *a, uint64_t *ret)
 {
-	char dir[64], path[PATH_MAX];
-	uint32_t v;
-	int r;
+	size_t dl = strcspn(a, ":");
+	uint32_t dom, bus, slot, fn;
 
-	memset(d, 0, sizeof(*d));
-	/* Names come from the directory, but still never let one become a path with ".." in it. */
-	if (!pci_address_normalise(name, d->address, sizeof(d->address)))
-		return -EINVAL;
-	snprintf(dir, sizeof(dir), DEVICES_DIR "/%s", name);
-
-	r = read_hex(rootfd, dir, "vendor", &v);
-	if (r < 0)
-		return r;
-	d->vendor = (uint16_t)v;
-	r = read_hex(rootfd, dir, "device", &v);
-	if (r < 0)
-		return r;
-	d->device = (uint16_t)v;
-	r = read_hex(rootfd, dir, "class", &v);
-	if (r < 0)
-		return r;
-	d->class = v & 0xffffff;
-	if (read_hex(rootfd, dir, "subsystem_vendor", &v) == 0)
-		d->subvendor = (uint16_t)v;
-	if (read_hex(rootfd, dir, "subsystem_device", &v) == 0)
-		d->subdevice = (uint16_t)v;
-	if (read_header_type(rootfd, dir, &d->header_type) < 0)
-		d->header_type = 0xff;
-
-	d->has_boot_vga = read_int(rootfd, dir, "boot_vga", &r) == 0;
-	d->boot_vga = d->has_boot_vga && r == 1;
-	if (read_int(rootfd, dir, "numa_node", &d->numa_node) < 0)
-		d->numa_node = -1;
-
-	snprintf(path, sizeof(path), "%s/physfn", dir);
-	d->is_vf = root_exists(rootfd, path);
-	if (read_int(rootfd, dir, "sriov_numvfs", &d->sriov_numvfs) < 0)
-		d->sriov_numvfs = -1;
-
-	snprintf(path, sizeof(path), "%s/modalias", dir);
-	if (root_read(rootfd, path, d->modalias, sizeof(d->modalias)) < 0)
-		d->modalias[0] = '\0';
-
-	return pci_refresh(rootfd, d);
+	/* "dddd:bb:ss.f", domain 4 to 8 digits, lower case, as the kernel names devices. */
+	if (dl < 4 || dl > 8 || strlen(a) != dl + 8 || a[dl + 3] != ':' || a[dl + 6] != '.' ||
+	    hexdigits(a, dl, &dom) < 0 || hexdigits(a + dl + 1, 2, &bus) < 0 ||
+	    hexdigits(a + dl + 4, 2, &slot) < 0 || hexdigits(a + dl + 7, 1, &fn) < 0 ||
+	    slot > 0x1f || fn > 7)
+		return false;
+	*ret = (uint64_t)dom << 16 | bus << 8 | slot << 3 | fn;
+	return true;
 }
 
-int pci_address_cmp(const char *a, const char *b)
+static int scan_one(int rootfd, int devsfd, const char *name, struct pci_dev *d,
+		    struct group_cache *gc)
 {
-	size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+	uint32_t v;
+	int devfd, r;
 
-	/* Wider domains sort after narrower ones, as numbers do. */
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
+	memset(d, 0, sizeof(*d));
+	/* Names come from the directory, but never let one become a path with ".." in it. */
+	if (!pci_address_key(name, &d->key)) {
+		if (!pci_address_normalise(name, d->address, sizeof(d->address)) ||
+		    !pci_address_key(d->address, &d->key))
+			return -EINVAL;
+	} else {
+		strcpy(d->address, name);
+	}
+	devfd = openat(devsfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (devfd < 0)
+		return -errno;
+
+	r = read_hex_at(devfd, "vendor", &v);
+	if (r < 0)
+		goto out;
+	d->vendor = (uint16_t)v;
+	r = read_hex_at(devfd, "device", &v);
+	if (r < 0)
+		goto out;
+	d->device = (uint16_t)v;
+	r = read_hex_at(devfd, "class", &v);
+	if (r < 0)
+		goto out;
+	d->class = v & 0xffffff;
+	if (read_hex_at(devfd, "subsystem_vendor", &v) == 0)
+		d->subvendor = (uint16_t)v;
+	if (read_hex_at(devfd, "subsystem_device", &v) == 0)
+		d->subdevice = (uint16_t)v;
+	if (read_header_type(devfd, &d->header_type) < 0)
+		d->header_type = 0xff;
+
+	/* The kernel has boot_vga only for display controllers. */
+	if ((d->class >> 16) == 0x03)
+		d->has_boot_vga = read_int_at(devfd, "boot_vga", &r) == 0;
+	d->boot_vga = d->has_boot_vga && r == 1;
+	if (read_int_at(devfd, "numa_node", &d->numa_node) < 0)
+		d->numa_node = -1;
+	d->is_vf = faccessat(devfd, "physfn", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
+		d->sriov_numvfs = -1;
+	refresh_at(rootfd, devfd, d, gc, false);
+	r = 0;
+out:
+	close(devfd);
+	return r;
 }
 
 static int dev_cmp(const void *a, const void *b)
 {
-	return pci_address_cmp(((const struct pci_dev *)a)->address,
-			       ((const struct pci_dev *)b)->address);
+	uint64_t ka = ((const struct pci_dev *)a)->key, kb = ((const struct pci_dev *)b)->key;
+
+	return ka < kb ? -1 : ka > kb;
 }
 
 int pci_scan(int rootfd, struct pci_machine *ret)
 {
 	struct pci_machine m = { 0 };
+	struct group_cache gc = { 0 };
 	size_t cap = 0;
 	struct dirent *de;
 	int dfd;
@@ -207,15 +328,17 @@ int pci_scan(int rootfd, struct pci_machine *ret)
 			if (!n) {
 				closedir(dir);
 				free(m.devs);
+				free(gc.noiommu);
 				return -ENOMEM;
 			}
 			m.devs = n;
 			cap = ncap;
 		}
-		if (scan_one(rootfd, de->d_name, &m.devs[m.n_devs]) == 0)
+		if (scan_one(rootfd, dirfd(dir), de->d_name, &m.devs[m.n_devs], &gc) == 0)
 			m.n_devs++;
 	}
 	closedir(dir);
+	free(gc.noiommu);
 	if (m.n_devs)
 		qsort(m.devs, m.n_devs, sizeof(*m.devs), dev_cmp);
 	*ret = m;
@@ -232,14 +355,16 @@ void pci_machine_free(struct pci_machine *m)
 struct pci_dev *pci_find(const struct pci_machine *m, const char *address)
 {
 	size_t lo = 0, hi = m->n_devs;
+	uint64_t key;
 
+	if (!pci_address_key(address, &key))
+		return NULL;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = pci_address_cmp(m->devs[mid].address, address);
 
-		if (c == 0)
+		if (m->devs[mid].key == key)
 			return &m->devs[mid];
-		if (c < 0)
+		if (m->devs[mid].key < key)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -249,10 +374,7 @@ struct pci_dev *pci_find(const struct pci_machine *m, const char *address)
 
 bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b)
 {
-	const char *da = strrchr(a->address, '.'), *db = strrchr(b->address, '.');
-
-	return da - a->address == db - b->address &&
-	       memcmp(a->address, b->address, da - a->address) == 0;
+	return a->key >> 3 == b->key >> 3;
 }
 
 bool pci_driver_is_vfio(int rootfd, const char *driver)

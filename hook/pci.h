@@ -11,6 +11,7 @@
 
 struct pci_dev {
 	char address[PCI_ADDR_MAX];
+	uint64_t key; /* domain, bus, slot, function as one number: the sort order */
 	uint16_t vendor, device, subvendor, subdevice;
 	uint32_t class;
 	uint8_t header_type; /* config byte 0x0e & 0x7f; 0xff if unreadable */
@@ -23,7 +24,7 @@ struct pci_dev {
 	bool noiommu; /* the group is a vfio-noiommu group */
 	bool is_vf;
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
-	char modalias[128];
+	char modalias[128]; /* read on demand: pci_read_modalias() */
 };
 
 struct pci_machine {
@@ -34,6 +35,9 @@ struct pci_machine {
 /* Read every device below sys/bus/pci/devices. Unreadable devices are skipped (they may have
  * gone away); a missing bus directory is an empty machine. Returns 0 or -errno. */
 int pci_scan(int rootfd, struct pci_machine *ret);
+
+/* Read the device's modalias into d->modalias (only claim needs it). */
+int pci_read_modalias(int rootfd, struct pci_dev *d);
 
 /* Re-read the mutable state of one device (driver, override, group). -ENODEV if gone. */
 int pci_refresh(int rootfd, struct pci_dev *d);
@@ -54,5 +58,5 @@ bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b);
 /* Is this driver a VFIO driver: vfio-pci, or a module that depends on vfio_pci_core? */
 bool pci_driver_is_vfio(int rootfd, const char *driver);
 
-/* Compare addresses for sorting (numerically by domain, then the rest). */
-int pci_address_cmp(const char *a, const char *b);
+/* The sort key of a normalised address ("dddd:bb:ss.f"); false if it is not one. */
+bool pci_address_key(const char *address, uint64_t *ret);

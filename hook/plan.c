@@ -143,21 +143,21 @@ static int group_unknown_member(int rootfd, const struct pci_machine *m, int gro
 	return found;
 }
 
+/* Rule 7 for one group; mem lists its members' indices in address order. */
 static void close_group(int rootfd, const struct pci_machine *m, const struct policy *p,
-			struct plan *plan, int group)
+			struct plan *plan, int group, const size_t *mem, size_t n_mem)
 {
 	char way[160] = "";
-	size_t i, j, n_way = 0;
+	size_t i, j, k, l, n_way = 0;
 	bool way_is_host_io = false;
 
 	/* Companions first: functions of a target's slot. */
-	for (i = 0; i < m->n_devs; i++) {
-		const struct pci_dev *d = &m->devs[i];
+	for (k = 0; k < n_mem; k++) {
+		const struct pci_dev *d = &m->devs[i = mem[k]];
 		struct plan_entry *e = &plan->e[i];
 		ssize_t via = -1;
 
-		if (d->iommu_group != group || e->action == ACT_CLAIM || e->action == ACT_CLAIMED ||
-		    pci_is_bridge(d))
+		if (e->action == ACT_CLAIM || e->action == ACT_CLAIMED || pci_is_bridge(d))
 			continue;
 		if (e->rule >= 0 && p->rules[e->rule].action == RULE_KEEP)
 			continue;
@@ -165,11 +165,13 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 			continue; /* a claim rule decided it and a safety rule kept it */
 		if (!is_companion_class(d->class) || d->boot_vga || !strcmp(d->driver, "pci-stub"))
 			continue;
-		for (j = 0; j < m->n_devs && via < 0; j++)
-			if (m->devs[j].iommu_group == group && pci_same_slot(d, &m->devs[j]) &&
+		for (l = 0; l < n_mem && via < 0; l++) {
+			j = mem[l];
+			if (pci_same_slot(d, &m->devs[j]) &&
 			    (plan->e[j].action == ACT_CLAIM || plan->e[j].action == ACT_CLAIMED) &&
 			    plan->e[j].via < 0)
 				via = (ssize_t)j;
+		}
 		if (via < 0)
 			continue;
 		e->via = via;
@@ -180,12 +182,10 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 	}
 
 	/* Anything else in the group that is not on a VFIO driver is in the way. */
-	for (i = 0; i < m->n_devs; i++) {
-		const struct pci_dev *d = &m->devs[i];
+	for (k = 0; k < n_mem; k++) {
+		const struct pci_dev *d = &m->devs[i = mem[k]];
 		struct plan_entry *e = &plan->e[i];
 
-		if (d->iommu_group != group)
-			continue;
 		e->listed = true;
 		if (e->action == ACT_CLAIM || e->action == ACT_CLAIMED)
 			continue;
@@ -218,10 +218,10 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 	if (!way[0] && !group_unknown_member(rootfd, m, group, way, sizeof(way)))
 		return;
 
-	for (i = 0; i < m->n_devs; i++) {
-		struct plan_entry *e = &plan->e[i];
+	for (k = 0; k < n_mem; k++) {
+		struct plan_entry *e = &plan->e[mem[k]];
 
-		if (m->devs[i].iommu_group != group || e->action != ACT_CLAIM)
+		if (e->action != ACT_CLAIM)
 			continue;
 		e->action = ACT_BLOCKED;
 		if (n_way > 1)
@@ -235,11 +235,51 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 	}
 }
 
+struct member {
+	int group;
+	size_t idx;
+};
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Is a driver a VFIO driver? Asked once per distinct driver name, not once per device. */
+struct vfio_cache {
+	char name[16][DRIVER_MAX];
+	bool vfio[16];
+	size_t n;
+};
+
+static bool driver_is_vfio(int rootfd, struct vfio_cache *vc, const char *driver)
+{
+	size_t i;
+	bool r;
+
+	if (!driver[0])
+		return false;
+	for (i = 0; i < vc->n; i++)
+		if (strcmp(vc->name[i], driver) == 0)
+			return vc->vfio[i];
+	r = pci_driver_is_vfio(rootfd, driver);
+	if (vc->n < 16) {
+		snprintf(vc->name[vc->n], DRIVER_MAX, "%s", driver);
+		vc->vfio[vc->n++] = r;
+	}
+	return r;
+}
+
 int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, struct plan *ret)
 {
 	struct plan plan = { .n = m->n_devs };
-	size_t i, j, n_groups = 0;
-	int *groups;
+	struct vfio_cache vc = { .n = 0 };
+	struct member *mem;
+	size_t *idx, i, j, k, n_mem = 0;
 
 	plan.e = calloc(m->n_devs ? m->n_devs : 1, sizeof(*plan.e));
 	if (!plan.e)
@@ -251,7 +291,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		struct plan_entry *e = &plan.e[i];
 
 		e->via = -1;
-		e->on_vfio = pci_driver_is_vfio(rootfd, d->driver);
+		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
 		e->rule = policy_decide(p, &t);
 		if (e->rule < 0)
 			continue;
@@ -264,30 +304,40 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		apply_device_rules(d, &p->rules[e->rule], e);
 	}
 
-	/* Rule 7, once for each group that holds a target. */
-	groups = malloc((m->n_devs ? m->n_devs : 1) * sizeof(*groups));
-	if (!groups) {
+	/* Rule 7, once for each group that holds a target: index the devices by group. */
+	mem = malloc((m->n_devs ? m->n_devs : 1) * sizeof(*mem));
+	idx = malloc((m->n_devs ? m->n_devs : 1) * sizeof(*idx));
+	if (!mem || !idx) {
+		free(mem);
+		free(idx);
 		free(plan.e);
 		return -ENOMEM;
 	}
-	for (i = 0; i < m->n_devs; i++) {
-		int g = m->devs[i].iommu_group;
+	for (i = 0; i < m->n_devs; i++)
+		if (m->devs[i].iommu_group >= 0)
+			mem[n_mem++] = (struct member){ .group = m->devs[i].iommu_group, .idx = i };
+	qsort(mem, n_mem, sizeof(*mem), member_cmp);
+	for (i = 0; i < n_mem; i = j) {
+		bool target = false;
 
-		if (g < 0 || (plan.e[i].action != ACT_CLAIM && plan.e[i].action != ACT_CLAIMED))
-			continue;
-		for (j = 0; j < n_groups && groups[j] != g; j++)
-			;
-		if (j == n_groups)
-			groups[n_groups++] = g;
+		for (j = i; j < n_mem && mem[j].group == mem[i].group; j++) {
+			enum action a = plan.e[mem[j].idx].action;
+
+			idx[j - i] = mem[j].idx;
+			target |= a == ACT_CLAIM || a == ACT_CLAIMED;
+		}
+		k = j - i;
+		if (target)
+			close_group(rootfd, m, p, &plan, mem[i].group, idx, k);
 	}
-	for (j = 0; j < n_groups; j++)
-		close_group(rootfd, m, p, &plan, groups[j]);
-	free(groups);
+	free(mem);
+	free(idx);
 	*ret = plan;
 	return 0;
 }
 
-void plan_pick_drivers(struct plan *plan, const struct pci_machine *m, struct modules *mods)
+void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *m,
+		       struct modules *mods)
 {
 	size_t i;
 
@@ -296,6 +346,7 @@ void plan_pick_drivers(struct plan *plan, const struct pci_machine *m, struct mo
 
 		if (e->action != ACT_CLAIM)
 			continue;
+		(void)pci_read_modalias(rootfd, &m->devs[i]);
 		if (modules_vfio_variant(mods, m->devs[i].modalias, e->vfio_driver,
 					 sizeof(e->vfio_driver)) < 0)
 			snprintf(e->vfio_driver, sizeof(e->vfio_driver), "vfio-pci");

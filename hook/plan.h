@@ -40,7 +40,8 @@ void plan_free(struct plan *plan);
 struct modules;
 /* Pick the VFIO driver of every device to claim (a variant driver when modules.alias has a
  * vfio_pci: alias for its modalias, else vfio-pci). */
-void plan_pick_drivers(struct plan *plan, const struct pci_machine *m, struct modules *mods);
+void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *m,
+		       struct modules *mods);
 
 const char *action_name(enum action a);
 
