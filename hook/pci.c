@@ -182,20 +182,49 @@ int pci_read_modalias(int rootfd, struct pci_dev *d)
 	return n < 0 ? (int)n : 0;
 }
 
-static int read_header_type(int devfd, uint8_t *ret)
+/* The start of config space: ids and header type in one read. */
+static ssize_t read_config(int devfd, unsigned char *cfg, size_t size)
 {
-	unsigned char cfg[16];
 	ssize_t n;
 	int fd;
 
 	fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	n = pread(fd, cfg, sizeof(cfg), 0);
+	n = pread(fd, cfg, size, 0);
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	if (n < 0x0f)
-		return n < 0 ? -errno : -EIO;
-	*ret = cfg[0x0e] & 0x7f;
+	return n;
+}
+
+static uint16_t le16(const unsigned char *b)
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+int pci_read_sriov(int rootfd, struct pci_dev *d)
+{
+	int devfd = open_dev(rootfd, d->address);
+
+	if (devfd < 0)
+		return -ENODEV;
+	d->is_vf = faccessat(devfd, "physfn", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
+		d->sriov_numvfs = -1;
+	close(devfd);
+	return 0;
+}
+
+int pci_read_numa(int rootfd, struct pci_dev *d)
+{
+	int devfd = open_dev(rootfd, d->address);
+
+	if (devfd < 0)
+		return -ENODEV;
+	if (read_int_at(devfd, "numa_node", &d->numa_node) < 0)
+		d->numa_node = -1;
+	close(devfd);
 	return 0;
 }
 
@@ -236,7 +265,9 @@ bool pci_address_key(const char *a, uint64_t *ret)
 static int scan_one(int rootfd, int devsfd, const char *name, struct pci_dev *d,
 		    struct group_cache *gc)
 {
+	unsigned char cfg[0x30];
 	uint32_t v;
+	ssize_t n;
 	int devfd, r;
 
 	memset(d, 0, sizeof(*d));
@@ -252,34 +283,43 @@ static int scan_one(int rootfd, int devsfd, const char *name, struct pci_dev *d,
 	if (devfd < 0)
 		return -errno;
 
-	r = read_hex_at(devfd, "vendor", &v);
-	if (r < 0)
-		goto out;
-	d->vendor = (uint16_t)v;
-	r = read_hex_at(devfd, "device", &v);
-	if (r < 0)
-		goto out;
-	d->device = (uint16_t)v;
+	/* Config space has the ids and header type in one read; a VF's reads 0xffff (the
+	 * kernel's attribute files have its real ids) and a bridge keeps its subsystem ids
+	 * in a capability: those two read the files. */
+	n = read_config(devfd, cfg, sizeof(cfg));
+	d->header_type = n >= 0x0f ? cfg[0x0e] & 0x7f : 0xff;
+	if (n >= 0x30 && d->header_type == 0 && le16(cfg) != 0xffff) {
+		d->vendor = le16(cfg);
+		d->device = le16(cfg + 2);
+		d->subvendor = le16(cfg + 0x2c);
+		d->subdevice = le16(cfg + 0x2e);
+	} else {
+		r = read_hex_at(devfd, "vendor", &v);
+		if (r < 0)
+			goto out;
+		d->vendor = (uint16_t)v;
+		r = read_hex_at(devfd, "device", &v);
+		if (r < 0)
+			goto out;
+		d->device = (uint16_t)v;
+		if (read_hex_at(devfd, "subsystem_vendor", &v) == 0)
+			d->subvendor = (uint16_t)v;
+		if (read_hex_at(devfd, "subsystem_device", &v) == 0)
+			d->subdevice = (uint16_t)v;
+	}
+	/* The class as the kernel sees it, quirks included. */
 	r = read_hex_at(devfd, "class", &v);
 	if (r < 0)
 		goto out;
 	d->class = v & 0xffffff;
-	if (read_hex_at(devfd, "subsystem_vendor", &v) == 0)
-		d->subvendor = (uint16_t)v;
-	if (read_hex_at(devfd, "subsystem_device", &v) == 0)
-		d->subdevice = (uint16_t)v;
-	if (read_header_type(devfd, &d->header_type) < 0)
-		d->header_type = 0xff;
 
 	/* The kernel has boot_vga only for display controllers. */
 	if ((d->class >> 16) == 0x03)
 		d->has_boot_vga = read_int_at(devfd, "boot_vga", &r) == 0;
 	d->boot_vga = d->has_boot_vga && r == 1;
-	if (read_int_at(devfd, "numa_node", &d->numa_node) < 0)
-		d->numa_node = -1;
-	d->is_vf = faccessat(devfd, "physfn", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
-		d->sriov_numvfs = -1;
+	/* NUMA and SR-IOV are read on demand (pci_read_numa, pci_read_sriov). */
+	d->numa_node = -1;
+	d->sriov_numvfs = -1;
 	refresh_at(rootfd, devfd, d, gc, false);
 	r = 0;
 out:

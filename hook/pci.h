@@ -36,6 +36,12 @@ struct pci_machine {
  * gone away); a missing bus directory is an empty machine. Returns 0 or -errno. */
 int pci_scan(int rootfd, struct pci_machine *ret);
 
+/* Read is_vf and sriov_numvfs (the scan leaves them false and -1). */
+int pci_read_sriov(int rootfd, struct pci_dev *d);
+
+/* Read numa_node (the scan leaves it -1: only rules with numa-node= need it). */
+int pci_read_numa(int rootfd, struct pci_dev *d);
+
 /* Read the device's modalias into d->modalias (only claim needs it). */
 int pci_read_modalias(int rootfd, struct pci_dev *d);
 

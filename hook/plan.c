@@ -134,6 +134,8 @@ static int group_unknown_member(int rootfd, const struct pci_machine *m, int gro
 
 		if (de->d_name[0] == '.')
 			continue;
+		if (pci_find(m, de->d_name))
+			continue;
 		if (!pci_address_normalise(de->d_name, addr, sizeof(addr)) || !pci_find(m, addr)) {
 			snprintf(buf, size, "%.40s (unreadable device)", de->d_name);
 			found = 1;
@@ -278,6 +280,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 {
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
+	bool need_numa = false;
 	struct member *mem;
 	size_t *idx, i, j, k, n_mem = 0;
 
@@ -285,11 +288,16 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	if (!plan.e)
 		return -ENOMEM;
 
+	for (i = 0; i < p->n_rules; i++)
+		need_numa |= (p->rules[i].keys & (1u << KEY_NUMA_NODE)) != 0;
 	for (i = 0; i < m->n_devs; i++) {
-		const struct pci_dev *d = &m->devs[i];
-		struct match_target t = target_of(d);
+		struct pci_dev *d = &m->devs[i];
+		struct match_target t;
 		struct plan_entry *e = &plan.e[i];
 
+		if (need_numa)
+			(void)pci_read_numa(rootfd, d);
+		t = target_of(d);
 		e->via = -1;
 		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
 		e->rule = policy_decide(p, &t);
@@ -301,6 +309,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 			snprintf(e->reason, sizeof(e->reason), "keep rule");
 			continue;
 		}
+		(void)pci_read_sriov(rootfd, d);
 		apply_device_rules(d, &p->rules[e->rule], e);
 	}
 
@@ -339,17 +348,31 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *m,
 		       struct modules *mods)
 {
-	size_t i;
+	/* Identical cards share a modalias: look each one up once. */
+	struct {
+		char modalias[128];
+		char driver[DRIVER_MAX];
+	} cache[8];
+	size_t i, j, n_cache = 0;
 
 	for (i = 0; i < m->n_devs; i++) {
 		struct plan_entry *e = &plan->e[i];
+		struct pci_dev *d = &m->devs[i];
 
 		if (e->action != ACT_CLAIM)
 			continue;
-		(void)pci_read_modalias(rootfd, &m->devs[i]);
-		if (modules_vfio_variant(mods, m->devs[i].modalias, e->vfio_driver,
-					 sizeof(e->vfio_driver)) < 0)
+		(void)pci_read_modalias(rootfd, d);
+		for (j = 0; j < n_cache && strcmp(cache[j].modalias, d->modalias) != 0; j++)
+			;
+		if (j < n_cache) {
+			snprintf(e->vfio_driver, sizeof(e->vfio_driver), "%s", cache[j].driver);
+			continue;
+		}
+		if (modules_vfio_variant(mods, d->modalias, e->vfio_driver, sizeof(e->vfio_driver)) < 0)
 			snprintf(e->vfio_driver, sizeof(e->vfio_driver), "vfio-pci");
+		j = n_cache < 8 ? n_cache++ : i % 8;
+		snprintf(cache[j].modalias, sizeof(cache[j].modalias), "%s", d->modalias);
+		snprintf(cache[j].driver, sizeof(cache[j].driver), "%s", e->vfio_driver);
 	}
 }
 
