@@ -83,6 +83,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int a, r;
 
+	/* A plan of thousands of devices is one large write, not hundreds of small ones. */
+	(void)setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	c.args = calloc(argc, sizeof(*c.args));
 	if (!c.args)
 		return EXIT_ERROR;

@@ -167,21 +167,6 @@ int pci_refresh(int rootfd, struct pci_dev *d)
 	return 0;
 }
 
-int pci_read_modalias(int rootfd, struct pci_dev *d)
-{
-	int devfd = open_dev(rootfd, d->address);
-	ssize_t n;
-
-	d->modalias[0] = '\0';
-	if (devfd < 0)
-		return -ENODEV;
-	n = read_at(devfd, "modalias", d->modalias, sizeof(d->modalias));
-	close(devfd);
-	if (n < 0)
-		d->modalias[0] = '\0';
-	return n < 0 ? (int)n : 0;
-}
-
 /* The start of config space: ids and header type in one read. */
 static ssize_t read_config(int devfd, unsigned char *cfg, size_t size)
 {
@@ -203,7 +188,7 @@ static uint16_t le16(const unsigned char *b)
 	return (uint16_t)(b[0] | b[1] << 8);
 }
 
-int pci_read_sriov(int rootfd, struct pci_dev *d)
+int pci_read_details(int rootfd, struct pci_dev *d)
 {
 	int devfd = open_dev(rootfd, d->address);
 
@@ -212,6 +197,8 @@ int pci_read_sriov(int rootfd, struct pci_dev *d)
 	d->is_vf = faccessat(devfd, "physfn", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
 		d->sriov_numvfs = -1;
+	if (read_at(devfd, "modalias", d->modalias, sizeof(d->modalias)) < 0)
+		d->modalias[0] = '\0';
 	close(devfd);
 	return 0;
 }

@@ -24,7 +24,7 @@ struct pci_dev {
 	bool noiommu; /* the group is a vfio-noiommu group */
 	bool is_vf;
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
-	char modalias[128]; /* read on demand: pci_read_modalias() */
+	char modalias[128]; /* read on demand: pci_read_details() */
 };
 
 struct pci_machine {
@@ -36,14 +36,12 @@ struct pci_machine {
  * gone away); a missing bus directory is an empty machine. Returns 0 or -errno. */
 int pci_scan(int rootfd, struct pci_machine *ret);
 
-/* Read is_vf and sriov_numvfs (the scan leaves them false and -1). */
-int pci_read_sriov(int rootfd, struct pci_dev *d);
+/* Read is_vf, sriov_numvfs and modalias, which only devices a claim rule decided need
+ * (the scan leaves them false, -1 and ""). */
+int pci_read_details(int rootfd, struct pci_dev *d);
 
 /* Read numa_node (the scan leaves it -1: only rules with numa-node= need it). */
 int pci_read_numa(int rootfd, struct pci_dev *d);
-
-/* Read the device's modalias into d->modalias (only claim needs it). */
-int pci_read_modalias(int rootfd, struct pci_dev *d);
 
 /* Re-read the mutable state of one device (driver, override, group). -ENODEV if gone. */
 int pci_refresh(int rootfd, struct pci_dev *d);

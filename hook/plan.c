@@ -309,7 +309,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 			snprintf(e->reason, sizeof(e->reason), "keep rule");
 			continue;
 		}
-		(void)pci_read_sriov(rootfd, d);
+		(void)pci_read_details(rootfd, d);
 		apply_device_rules(d, &p->rules[e->rule], e);
 	}
 
@@ -361,7 +361,8 @@ void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *
 
 		if (e->action != ACT_CLAIM)
 			continue;
-		(void)pci_read_modalias(rootfd, d);
+		if (!d->modalias[0])
+			(void)pci_read_details(rootfd, d);
 		for (j = 0; j < n_cache && strcmp(cache[j].modalias, d->modalias) != 0; j++)
 			;
 		if (j < n_cache) {
