@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +90,8 @@ bool wait_driver(int rootfd, struct pci_dev *d, const char *driver, unsigned tim
 
 struct group_dev {
 	size_t idx;
+	int group; /* the IOMMU group the scan saw */
+	bool gone; /* vanished between the scan and the claim */
 	char vfio_driver[DRIVER_MAX];
 	char prev_driver[DRIVER_MAX];
 	char prev_override[DRIVER_MAX];
@@ -102,6 +105,7 @@ struct run {
 	struct plan *plan;
 	struct modules *mods;
 	const struct claim_opts *o;
+	const struct group_dev *info; /* per device of m, as the scan saw it */
 	unsigned long long deadline;
 	char loaded[8][DRIVER_MAX]; /* modules already ensured this run */
 	size_t n_loaded;
@@ -197,12 +201,60 @@ static int ensure_module(struct run *run, const char *name)
 	return 0;
 }
 
+/* A device in the group's directory now that the scan did not see in it, or NULL. */
+static const char *group_newcomer(struct run *run, int group, char *buf, size_t size)
+{
+	const char *found = NULL;
+	struct dirent *de;
+	char path[64];
+	DIR *dir;
+	int fd;
+
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group);
+	fd = openat(run->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL; /* the members' own links were checked */
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return NULL;
+	}
+	while (!found && (de = readdir(dir))) {
+		const struct pci_dev *d;
+
+		if (de->d_name[0] == '.')
+			continue;
+		d = pci_find(run->m, de->d_name);
+		if (!d || run->info[d - run->m->devs].group != group) {
+			snprintf(buf, size, "%.63s", de->d_name);
+			found = buf;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
 static int claim_group(struct run *run, struct group_dev *g, size_t n)
 {
 	struct pci_machine *m = run->m;
-	char path[128];
+	char path[128], other[64];
 	size_t i;
 	int r;
+
+	/* 0. the group is still what the plan judged: devices come and go (hotplug, a
+	 *    remove/rescan) and a group can change between the scan and now. */
+	for (i = 0; i < n; i++) {
+		struct pci_dev *d = &m->devs[g[i].idx];
+
+		if (g[i].gone)
+			return fail(run, g, n, "%s disappeared since the scan", d->address);
+		if (d->iommu_group != g[i].group)
+			return fail(run, g, n, "%s moved from IOMMU group %d to %d since the scan",
+				    d->address, g[i].group, d->iommu_group);
+	}
+	if (group_newcomer(run, g[0].group, other, sizeof(other)))
+		return fail(run, g, n, "IOMMU group %d changed since the scan: it now holds %s",
+			    g[0].group, other);
 
 	/* 1. driver_override on every device before anything is unbound or probed, so no
 	 *    native driver can take a function back in between. */
@@ -319,9 +371,10 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		struct pci_dev *d = &m->devs[i];
 
 		info[i].idx = i;
+		info[i].group = d->iommu_group;
 		/* The scan skips driver_override; the devices to claim need it to be restored. */
 		if (plan->e[i].action == ACT_CLAIM)
-			(void)pci_refresh(rootfd, d);
+			info[i].gone = pci_refresh(rootfd, d) < 0;
 		snprintf(info[i].prev_driver, DRIVER_MAX, "%s", d->driver);
 		snprintf(info[i].prev_override, DRIVER_MAX, "%s", d->override);
 		if (plan->e[i].action == ACT_CLAIM)
@@ -329,14 +382,15 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 				 plan->e[i].vfio_driver[0] ? plan->e[i].vfio_driver : "vfio-pci");
 	}
 
+	run.info = info;
 	for (i = 0; i < m->n_devs; i++) {
-		int group = m->devs[i].iommu_group;
+		int group = info[i].group;
 
 		if (plan->e[i].action != ACT_CLAIM)
 			continue;
 		/* Collect the group's devices to bind; they are processed together. */
 		for (n = 0, j = i; j < m->n_devs; j++)
-			if (m->devs[j].iommu_group == group && plan->e[j].action == ACT_CLAIM)
+			if (info[j].group == group && plan->e[j].action == ACT_CLAIM)
 				g[n++] = info[j];
 		if (budget(&run, 1) == 0) {
 			for (j = 0; j < n; j++) {

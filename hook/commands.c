@@ -9,7 +9,9 @@
 #include "claim.h"
 #include "cmdline.h"
 #include "commands.h"
+#include "hotplug.h"
 #include "log.h"
+#include "metrics.h"
 #include "modules.h"
 #include "output.h"
 #include "pci.h"
@@ -44,7 +46,8 @@ int cmd_validate(struct ctx *c)
 	size_t i, n_claim = 0;
 	int r;
 
-	r = load_policy(c, &p, 0, false);
+	/* Strict like claim: a policy claim would refuse at boot is not valid. */
+	r = load_policy(c, &p, POLICY_STRICT_OWNER, false);
 	if (r == 0) {
 		for (i = 0; i < p.n_rules; i++)
 			n_claim += p.rules[i].action == RULE_CLAIM;
@@ -153,9 +156,15 @@ int cmd_claim(struct ctx *c)
 	struct pci_machine m;
 	struct plan plan;
 	struct policy p;
+	char device[PCI_ADDR_MAX];
+	bool wanted;
 	size_t i;
 	int r, q;
 
+	if (c->device && !pci_address_normalise(c->device, device, sizeof(device))) {
+		log_err("--device %s: not a PCI address (DDDD:BB:DD.F or BB:DD.F)", c->device);
+		return EXIT_USAGE;
+	}
 	(void)state_read(c->rootfd, &old);
 	(void)root_read(c->rootfd, "proc/sys/kernel/osrelease", st.kernel, sizeof(st.kernel));
 	if (claim_disabled(c)) {
@@ -175,6 +184,16 @@ int cmd_claim(struct ctx *c)
 	r = scan_and_plan(c, &p, &m, &plan);
 	if (r)
 		goto out_policy;
+	if (c->device) {
+		q = hotplug_restrict(&m, &plan, device, &wanted);
+		if (q < 0) {
+			log_err("%s: no such PCI device below %s", device, c->root);
+			r = EXIT_ERROR;
+			goto out_plan;
+		}
+		if (!wanted)
+			log_info("%s: not wanted by the policy, nothing to do", device);
+	}
 	log_decisions(&m, &plan, &p);
 
 	r = modules_new(c->rootfd, c->live, &mods);
@@ -184,9 +203,11 @@ int cmd_claim(struct ctx *c)
 		goto out_plan;
 	}
 	plan_pick_drivers(c->rootfd, &plan, &m, mods);
-	/* Keep what an earlier run recorded about devices it claimed. */
+	/* Keep what an earlier run recorded about devices it claimed; --device keeps the
+	 * whole record, since it looks at one group only. */
 	for (i = 0; i < old.n; i++)
-		if (strcmp(old.e[i].action, "claimed") == 0 && state_put(&st, &old.e[i]) < 0)
+		if ((c->device || strcmp(old.e[i].action, "claimed") == 0) &&
+		    state_put(&st, &old.e[i]) < 0)
 			break;
 	q = claim_apply(c->rootfd, &m, &p, &plan, mods, &o, &st);
 	if (q < 0) {
@@ -245,7 +266,9 @@ int cmd_status(struct ctx *c)
 			plan.e[i].listed = true;
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,
 			       .st = have_state ? &st : NULL, .status = true };
-	if (c->json)
+	if (c->prometheus)
+		r = metrics_write(stdout, c, &rep, policy_ok);
+	else if (c->json)
 		report_json(stdout, &rep);
 	else
 		report_table(stdout, &rep);

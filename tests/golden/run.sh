@@ -9,6 +9,8 @@
 #                 in the case directory
 #   policy        optional: replaces ROOT/etc/gpu-vfio.conf ("-" removes it)
 #   cmdline       optional: replaces ROOT/proc/cmdline
+#   setup         optional: a sh script run with the fake root as $1 before the commands
+#                 (to break the root: a read-only /run, a policy that is a directory, ...)
 #   fakekernel    optional: the fake kernel serves ROOT while the commands run; the file
 #                 holds its options (may be empty)
 #   args          one gpu-vfio command line per line; the word ROOT is the fake root
@@ -101,6 +103,10 @@ run_case() {
 	chmod 0644 "$root/etc/gpu-vfio.conf" 2>/dev/null
 	if [ -f "$dir/cmdline" ]; then
 		cp "$dir/cmdline" "$root/proc/cmdline"
+	fi
+	if [ -f "$dir/setup" ] && ! sh "$dir/setup" "$root" >"$work/setup.log" 2>&1; then
+		cat "$work/setup.log"
+		return 1
 	fi
 	if [ -f "$dir/fakekernel" ]; then
 		start_fakekernel "$root" "$dir/fakekernel" || return 1

@@ -389,6 +389,113 @@ static void test_state_written_and_read(void **state)
 	stop(&t);
 }
 
+/* Plan, then let the machine change under the claimer (hotplug, remove/rescan, a new
+ * device in the group), then claim. */
+static void claim_after(struct claim_test *t, const char *policy, void (*change)(const char *root))
+{
+	plan_machine(&t->pl, t->root, policy);
+	change(t->root);
+	assert_int_equal(modules_new(t->pl.rootfd, false, &t->mods), 0);
+	assert_int_equal(claim_apply(t->pl.rootfd, &t->pl.m, &t->pl.p, &t->pl.plan, t->mods, &t->o,
+				     &t->st),
+			 0);
+}
+
+static void root_path(const char *root, const char *rel, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", root, rel);
+}
+
+static void remove_fn3(const char *root)
+{
+	char path[512];
+
+	root_path(root, "sys/bus/pci/devices/0000:01:00.3", path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+}
+
+static void usb_joins_gpu_group(const char *root)
+{
+	char path[512];
+
+	root_path(root, "sys/kernel/iommu_groups/1/devices/0000:00:14.0", path, sizeof(path));
+	assert_int_equal(symlink("../../../../devices/pci0000:00/0000:00:14.0", path), 0);
+}
+
+static void audio_moves_to_group_8(const char *root)
+{
+	char path[512], target[512];
+	ssize_t n;
+
+	root_path(root, "sys/bus/pci/devices/0000:01:00.1/iommu_group", path, sizeof(path));
+	n = readlink(path, target, sizeof(target) - 1);
+	assert_true(n > 2 && target[n - 1] == '1' && target[n - 2] == '/');
+	target[n - 1] = '8';
+	target[n] = '\0';
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* The group was judged without a device that is now in it: nothing of it is touched. */
+static void expect_group_untouched(struct claim_test *t, const char *reason, size_t n_fns)
+{
+	struct plan_entry *e;
+	size_t i;
+
+	for (i = 0; i < n_fns; i++) {
+		e = entry_of(&t->pl, gpu_fns[i]);
+		if (e->action != ACT_FAILED)
+			fail_msg("%s: %s, want failed", gpu_fns[i], action_name(e->action));
+		if (!strstr(e->reason, reason))
+			fail_msg("%s: reason \"%s\" lacks \"%s\"", gpu_fns[i], e->reason, reason);
+		assert_string_equal(driver_of(t->root, gpu_fns[i]), native[i]);
+		expect_override(t->root, gpu_fns[i], "(null)");
+	}
+	assert_int_equal(log_pos(read_file_text(t->root, ".fake/log"), "unbind 0000:01"), -1);
+	assert_true(plan_has_problems(&t->pl.plan));
+}
+
+static void test_device_gone_before_claim(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+
+	(void)state;
+	start(&t, &fo);
+	claim_after(&t, "claim vendor=10de class=0300\nclaim address=0000:00:14.0\n", remove_fn3);
+	expect_group_untouched(&t, "0000:01:00.3 disappeared since the scan", 3);
+	/* The other group goes on. */
+	assert_int_equal(entry_of(&t.pl, "0000:00:14.0")->action, ACT_CLAIMED);
+	assert_string_equal(driver_of(t.root, "0000:00:14.0"), "vfio-pci");
+	stop(&t);
+}
+
+static void test_group_gained_device_before_claim(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+
+	(void)state;
+	start(&t, &fo);
+	claim_after(&t, "claim vendor=10de class=0300\n", usb_joins_gpu_group);
+	expect_group_untouched(&t, "IOMMU group 1 changed since the scan: it now holds 0000:00:14.0",
+			       4);
+	assert_string_equal(driver_of(t.root, "0000:00:14.0"), "xhci_hcd");
+	stop(&t);
+}
+
+static void test_device_moved_group_before_claim(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+
+	(void)state;
+	start(&t, &fo);
+	claim_after(&t, "claim vendor=10de class=0300\n", audio_moves_to_group_8);
+	expect_group_untouched(&t, "0000:01:00.1 moved from IOMMU group 1 to 8 since the scan", 4);
+	stop(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +506,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_probe_fails, teardown_fk),
 		cmocka_unit_test_teardown(test_vfio_not_loaded, teardown_fk),
 		cmocka_unit_test_teardown(test_state_written_and_read, teardown_fk),
+		cmocka_unit_test_teardown(test_device_gone_before_claim, teardown_fk),
+		cmocka_unit_test_teardown(test_group_gained_device_before_claim, teardown_fk),
+		cmocka_unit_test_teardown(test_device_moved_group_before_claim, teardown_fk),
 	};
 
 	return cmocka_run_group_tests_name("claim", tests, NULL, NULL);
