@@ -230,7 +230,7 @@ static int read_object(struct reader *r, struct json_object *o)
 		return 0;
 	}
 	for (;;) {
-		struct json_field tmp, *f = o->n < JSON_MAX_FIELDS ? &o->f[o->n] : &tmp;
+		struct json_field tmp = { 0 }, *f = o->n < JSON_MAX_FIELDS ? &o->f[o->n] : &tmp;
 		int q;
 
 		skip_ws(r);

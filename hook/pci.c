@@ -252,7 +252,7 @@ bool pci_address_key(const char *a, uint64_t *ret)
 static int scan_one(int rootfd, int devsfd, const char *name, struct pci_dev *d,
 		    struct group_cache *gc)
 {
-	unsigned char cfg[0x30];
+	unsigned char cfg[0x30] = { 0 };
 	uint32_t v;
 	ssize_t n;
 	int devfd, r;

@@ -352,7 +352,7 @@ void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *
 	struct {
 		char modalias[128];
 		char driver[DRIVER_MAX];
-	} cache[8];
+	} cache[8] = { 0 };
 	size_t i, j, n_cache = 0;
 
 	for (i = 0; i < m->n_devs; i++) {

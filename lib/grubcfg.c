@@ -490,7 +490,8 @@ int grub_defaults_load(struct grub_defaults *g, int rootfd)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cfg_name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), cfg_name_cmp);
 	r = 0;
 	for (i = 0; i < n; i++) {
 		char path[512];

@@ -210,6 +210,8 @@ static int list_dir(int rootfd, const char *dir, const char *suffix,
 	int fd, r = 0;
 	DIR *d;
 
+	*ret = NULL;
+	*ret_n = 0;
 	fd = openat(rootfd, root_rel(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -496,7 +498,7 @@ static int gather_bls(struct boot_config *b, int rootfd)
 	}
 	free(env);
 	free_names(names, n);
-	return r;
+	return r < 0 ? r : 1;
 }
 
 static int gather_kernel_cmdline(struct boot_config *b, int rootfd, bool has_grub_cfg)
@@ -516,7 +518,7 @@ static int gather_kernel_cmdline(struct boot_config *b, int rootfd, bool has_gru
 	strcpy(e->file, "/etc/kernel/cmdline");
 	e->cmdline = text;
 	b->n_entries = 1;
-	return 0;
+	return 1;
 }
 
 /* The parameters of the first "linux" line of grub.cfg: what the default entry boots. */
@@ -584,11 +586,11 @@ static int gather_grub(struct boot_config *b, int rootfd)
 		return r;
 	if (r < 0) {
 		b->grub_cfg[0] = '\0';
-		return 0;
+		return 1;
 	}
 	b->grub_cfg_cmdline = grub_cfg_first_linux(text);
 	free(text);
-	return 0;
+	return 1;
 }
 
 static int gather_boot(struct iommu_facts *f, int rootfd)
@@ -599,16 +601,14 @@ static int gather_boot(struct iommu_facts *f, int rootfd)
 	int r;
 
 	/* Precedence of gpu-vfio-generator(8): BLS entries, then /etc/kernel/cmdline, then
-	 * the GRUB defaults files. */
+	 * the GRUB defaults files. Each returns 1 when it found the config, 0 when not. */
 	r = gather_bls(b, rootfd);
-	if (r < 0 || b->kind != BOOT_UNKNOWN)
-		return r;
-	r = gather_kernel_cmdline(b, rootfd, any_exists(rootfd, grub_cfgs));
-	if (r < 0 || b->kind != BOOT_UNKNOWN)
-		return r;
-	r = gather_grub(b, rootfd);
-	if (r < 0 || b->kind != BOOT_UNKNOWN)
-		return r;
+	if (r == 0)
+		r = gather_kernel_cmdline(b, rootfd, any_exists(rootfd, grub_cfgs));
+	if (r == 0)
+		r = gather_grub(b, rootfd);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	strcpy(b->entries[0].file, "/proc/cmdline");
 	b->entries[0].cmdline = strdup(f->effective);
 	if (!b->entries[0].cmdline)
