@@ -90,40 +90,17 @@ static int link_name_at(int dirfd, const char *name, char *buf, size_t size)
 	return 0;
 }
 
-/* vfio-noiommu groups, remembered per group number during one scan. */
-struct group_cache {
-	signed char *noiommu; /* -1 unknown, 0, 1 */
-	size_t n;
-};
-
-static bool group_is_noiommu(int rootfd, struct group_cache *gc, int g)
+/* A vfio-noiommu group is named so; IOMMU groups have no name file otherwise. */
+static bool group_is_noiommu(int rootfd, int g)
 {
 	char path[64], buf[32];
-	bool r;
 
-	if (gc && (size_t)g < gc->n && gc->noiommu[g] >= 0)
-		return gc->noiommu[g];
 	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/name", g);
-	r = root_read(rootfd, path, buf, sizeof(buf)) > 0 && strcmp(buf, "vfio-noiommu") == 0;
-	if (gc && g < (1 << 20)) {
-		if ((size_t)g >= gc->n) {
-			size_t nn = (size_t)g * 2 + 16;
-			signed char *a = realloc(gc->noiommu, nn);
-
-			if (!a)
-				return r;
-			memset(a + gc->n, -1, nn - gc->n);
-			gc->noiommu = a;
-			gc->n = nn;
-		}
-		gc->noiommu[g] = r;
-	}
-	return r;
+	return root_read(rootfd, path, buf, sizeof(buf)) > 0 && strcmp(buf, "vfio-noiommu") == 0;
 }
 
 /* The mutable part, read from an open device directory: driver, override, IOMMU group. */
-static void refresh_at(int rootfd, int devfd, struct pci_dev *d, struct group_cache *gc,
-		       bool override)
+static void refresh_at(int devfd, struct pci_dev *d, bool override)
 {
 	char buf[32];
 
@@ -134,14 +111,12 @@ static void refresh_at(int rootfd, int devfd, struct pci_dev *d, struct group_ca
 			 strcmp(d->override, "(null)") == 0))
 		d->override[0] = '\0';
 	d->iommu_group = -1;
-	d->noiommu = false;
 	if (link_name_at(devfd, "iommu_group", buf, sizeof(buf)) == 0) {
 		char *end;
 		long g = strtol(buf, &end, 10);
 
 		if (end != buf && !*end && g >= 0 && g <= INT_MAX) {
 			d->iommu_group = (int)g;
-			d->noiommu = group_is_noiommu(rootfd, gc, (int)g);
 		}
 	}
 }
@@ -162,7 +137,7 @@ int pci_refresh(int rootfd, struct pci_dev *d)
 
 	if (devfd < 0)
 		return -ENODEV;
-	refresh_at(rootfd, devfd, d, NULL, true);
+	refresh_at(devfd, d, true);
 	close(devfd);
 	return 0;
 }
@@ -188,6 +163,32 @@ static uint16_t le16(const unsigned char *b)
 	return (uint16_t)(b[0] | b[1] << 8);
 }
 
+static char *put_hex(char *p, const char *prefix, uint32_t v, int digits)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	while (*prefix)
+		*p++ = *prefix++;
+	while (digits--)
+		*p++ = hex[(v >> (4 * digits)) & 0xf];
+	return p;
+}
+
+/* "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", without printf's cost per device. */
+static void format_modalias(struct pci_dev *d)
+{
+	char *p = d->modalias;
+
+	p = put_hex(p, "pci:v", d->vendor, 8);
+	p = put_hex(p, "d", d->device, 8);
+	p = put_hex(p, "sv", d->subvendor, 8);
+	p = put_hex(p, "sd", d->subdevice, 8);
+	p = put_hex(p, "bc", d->class >> 16, 2);
+	p = put_hex(p, "sc", d->class >> 8, 2);
+	p = put_hex(p, "i", d->class, 2);
+	*p = '\0';
+}
+
 int pci_read_details(int rootfd, struct pci_dev *d)
 {
 	int devfd = open_dev(rootfd, d->address);
@@ -197,9 +198,11 @@ int pci_read_details(int rootfd, struct pci_dev *d)
 	d->is_vf = faccessat(devfd, "physfn", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
 		d->sriov_numvfs = -1;
-	if (read_at(devfd, "modalias", d->modalias, sizeof(d->modalias)) < 0)
-		d->modalias[0] = '\0';
 	close(devfd);
+	d->noiommu = d->iommu_group >= 0 && group_is_noiommu(rootfd, d->iommu_group);
+	/* The kernel's modalias attribute is made of these fields (pci-sysfs.c), in this
+	 * format since 2.6: no need to read it. */
+	format_modalias(d);
 	return 0;
 }
 
@@ -249,8 +252,7 @@ bool pci_address_key(const char *a, uint64_t *ret)
 	return true;
 }
 
-static int scan_one(int rootfd, int devsfd, const char *name, struct pci_dev *d,
-		    struct group_cache *gc)
+static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 {
 	unsigned char cfg[0x30] = { 0 };
 	uint32_t v;
@@ -307,24 +309,76 @@ static int scan_one(int rootfd, int devsfd, const char *name, struct pci_dev *d,
 	/* NUMA and SR-IOV are read on demand (pci_read_numa, pci_read_sriov). */
 	d->numa_node = -1;
 	d->sriov_numvfs = -1;
-	refresh_at(rootfd, devfd, d, gc, false);
+	refresh_at(devfd, d, false);
 	r = 0;
 out:
 	close(devfd);
 	return r;
 }
 
-static int dev_cmp(const void *a, const void *b)
+/* A stable merge sort of (key, index) pairs: musl's qsort (smoothsort) costs several times
+ * more on the thousands of entries of a large machine. */
+static void sort_run(struct pci_key_idx *a, struct pci_key_idx *tmp, size_t n)
 {
-	uint64_t ka = ((const struct pci_dev *)a)->key, kb = ((const struct pci_dev *)b)->key;
+	size_t h = n / 2, i = 0, j = h, k = 0;
 
-	return ka < kb ? -1 : ka > kb;
+	if (n < 2)
+		return;
+	sort_run(a, tmp, h);
+	sort_run(a + h, tmp, n - h);
+	if (a[h - 1].key <= a[h].key)
+		return; /* already in order: sorted input costs n comparisons */
+	while (i < h && j < n)
+		tmp[k++] = a[j].key < a[i].key ? a[j++] : a[i++];
+	while (i < h)
+		tmp[k++] = a[i++];
+	memcpy(a, tmp, k * sizeof(*a)); /* a[j..n) is already in place */
+}
+
+int pci_sort_keys(struct pci_key_idx *a, size_t n)
+{
+	struct pci_key_idx *tmp;
+
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	sort_run(a, tmp, n);
+	free(tmp);
+	return 0;
+}
+
+/* Sort by address: small keys are sorted, each device is moved once. */
+static int sort_devs(struct pci_machine *m)
+{
+	struct pci_key_idx *o = malloc(m->n_devs * sizeof(*o));
+	struct pci_dev *sorted = malloc(m->n_devs * sizeof(*sorted));
+	size_t i;
+
+	if (!o || !sorted) {
+		free(o);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->n_devs; i++)
+		o[i] = (struct pci_key_idx){ .key = m->devs[i].key, .idx = i };
+	if (pci_sort_keys(o, m->n_devs) < 0) {
+		free(o);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->n_devs; i++)
+		sorted[i] = m->devs[o[i].idx];
+	free(o);
+	free(m->devs);
+	m->devs = sorted;
+	return 0;
 }
 
 int pci_scan(int rootfd, struct pci_machine *ret)
 {
 	struct pci_machine m = { 0 };
-	struct group_cache gc = { 0 };
 	size_t cap = 0;
 	struct dirent *de;
 	int dfd;
@@ -355,19 +409,19 @@ int pci_scan(int rootfd, struct pci_machine *ret)
 			if (!n) {
 				closedir(dir);
 				free(m.devs);
-				free(gc.noiommu);
 				return -ENOMEM;
 			}
 			m.devs = n;
 			cap = ncap;
 		}
-		if (scan_one(rootfd, dirfd(dir), de->d_name, &m.devs[m.n_devs], &gc) == 0)
+		if (scan_one(dirfd(dir), de->d_name, &m.devs[m.n_devs]) == 0)
 			m.n_devs++;
 	}
 	closedir(dir);
-	free(gc.noiommu);
-	if (m.n_devs)
-		qsort(m.devs, m.n_devs, sizeof(*m.devs), dev_cmp);
+	if (m.n_devs && sort_devs(&m) < 0) {
+		free(m.devs);
+		return -ENOMEM;
+	}
 	*ret = m;
 	return 0;
 }

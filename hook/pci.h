@@ -21,7 +21,7 @@ struct pci_dev {
 	char driver[DRIVER_MAX]; /* "" when unbound */
 	char override[DRIVER_MAX]; /* "" when "(null)" */
 	int iommu_group; /* -1 without one */
-	bool noiommu; /* the group is a vfio-noiommu group */
+	bool noiommu; /* the group is a vfio-noiommu group: pci_read_details() */
 	bool is_vf;
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
 	char modalias[128]; /* read on demand: pci_read_details() */
@@ -36,7 +36,14 @@ struct pci_machine {
  * gone away); a missing bus directory is an empty machine. Returns 0 or -errno. */
 int pci_scan(int rootfd, struct pci_machine *ret);
 
-/* Read is_vf, sriov_numvfs and modalias, which only devices a claim rule decided need
+/* Sort (key, index) pairs by key, stably. Returns 0 or -ENOMEM. */
+struct pci_key_idx {
+	uint64_t key;
+	size_t idx;
+};
+int pci_sort_keys(struct pci_key_idx *a, size_t n);
+
+/* Read is_vf, sriov_numvfs, noiommu and modalias, which only devices a claim rule decided need
  * (the scan leaves them false, -1 and ""). */
 int pci_read_details(int rootfd, struct pci_dev *d);
 

@@ -237,20 +237,6 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 	}
 }
 
-struct member {
-	int group;
-	size_t idx;
-};
-
-static int member_cmp(const void *a, const void *b)
-{
-	const struct member *x = a, *y = b;
-
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* Is a driver a VFIO driver? Asked once per distinct driver name, not once per device. */
 struct vfio_cache {
 	char name[16][DRIVER_MAX];
@@ -281,7 +267,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
 	bool need_numa = false;
-	struct member *mem;
+	struct pci_key_idx *mem;
 	size_t *idx, i, j, k, n_mem = 0;
 
 	plan.e = calloc(m->n_devs ? m->n_devs : 1, sizeof(*plan.e));
@@ -324,12 +310,18 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	}
 	for (i = 0; i < m->n_devs; i++)
 		if (m->devs[i].iommu_group >= 0)
-			mem[n_mem++] = (struct member){ .group = m->devs[i].iommu_group, .idx = i };
-	qsort(mem, n_mem, sizeof(*mem), member_cmp);
+			mem[n_mem++] = (struct pci_key_idx){ .key = (uint64_t)m->devs[i].iommu_group,
+							     .idx = i };
+	if (pci_sort_keys(mem, n_mem) < 0) {
+		free(mem);
+		free(idx);
+		free(plan.e);
+		return -ENOMEM;
+	}
 	for (i = 0; i < n_mem; i = j) {
 		bool target = false;
 
-		for (j = i; j < n_mem && mem[j].group == mem[i].group; j++) {
+		for (j = i; j < n_mem && mem[j].key == mem[i].key; j++) {
 			enum action a = plan.e[mem[j].idx].action;
 
 			idx[j - i] = mem[j].idx;
@@ -337,7 +329,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		}
 		k = j - i;
 		if (target)
-			close_group(rootfd, m, p, &plan, mem[i].group, idx, k);
+			close_group(rootfd, m, p, &plan, (int)mem[i].key, idx, k);
 	}
 	free(mem);
 	free(idx);
