@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud.h"
 #include "commands.h"
 #include "modules.h"
 #include "pci.h"
 #include "plan.h"
 #include "policy.h"
+#include "rootfs.h"
 
 /* OpenStack releases by number; names and "YYYY.N" both accepted. */
 static const struct {
@@ -38,9 +40,23 @@ static int release_lookup(const char *s)
 
 struct wanted {
 	const struct pci_dev *d;
-	char name[40];
+	char name[CLOUD_NAME_MAX];
 	bool sriov; /* SR-IOV capable: nova calls it type-PF */
 };
+
+void cloud_name(const struct policy *p, const struct plan_entry *e, const struct pci_dev *d,
+		char *buf, size_t size)
+{
+	if (e->rule < 0 || p->rules[e->rule].action != RULE_CLAIM || e->action == ACT_KEEP ||
+	    e->action == ACT_NONE)
+		snprintf(buf, size, "%s", "");
+	else if (p->rules[e->rule].name[0])
+		snprintf(buf, size, "%s", p->rules[e->rule].name);
+	else if (d->vendor == 0x10de)
+		snprintf(buf, size, "nvidia-%04x", d->device);
+	else
+		snprintf(buf, size, "pci-%04x-%04x", d->vendor, d->device);
+}
 
 /* The targets the policy gives to VMs (claimed now, or to be claimed at boot). */
 static int collect(struct ctx *c, struct policy *p, struct pci_machine *m, struct plan *plan,
@@ -54,6 +70,8 @@ static int collect(struct ctx *c, struct policy *p, struct pci_machine *m, struc
 	if (r < 0) {
 		for (i = 0; i < p->n_errors; i++)
 			fprintf(stderr, "%s\n", p->errors[i]);
+		if (!p->n_errors)
+			fprintf(stderr, "gpu-vfio: cannot load the policy: %s\n", strerror(-r));
 		return EXIT_ERROR;
 	}
 	if (pci_scan(c->rootfd, m) < 0 || plan_build(c->rootfd, m, p, plan) < 0) {
@@ -71,12 +89,7 @@ static int collect(struct ctx *c, struct policy *p, struct pci_machine *m, struc
 			continue;
 		w[n].d = d;
 		w[n].sriov = d->sriov_numvfs >= 0;
-		if (p->rules[e->rule].name[0])
-			snprintf(w[n].name, sizeof(w[n].name), "%s", p->rules[e->rule].name);
-		else if (d->vendor == 0x10de)
-			snprintf(w[n].name, sizeof(w[n].name), "nvidia-%04x", d->device);
-		else
-			snprintf(w[n].name, sizeof(w[n].name), "pci-%04x-%04x", d->vendor, d->device);
+		cloud_name(p, e, d, w[n].name, sizeof(w[n].name));
 		n++;
 	}
 	*ret = w;
@@ -95,6 +108,46 @@ static bool seen_before(const struct wanted *w, size_t i, bool by_name)
 	return false;
 }
 
+/* nova wants one device_type per alias name (Zed refuses a mix): when name= covers both
+ * SR-IOV capable and plain devices, the SR-IOV capable ones get the alias NAME-pf. */
+static void split_mixed_aliases(struct wanted *w, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		bool mixed = false;
+
+		if (!w[i].sriov)
+			continue;
+		for (j = 0; j < n && !mixed; j++)
+			mixed = !w[j].sriov && strcmp(w[j].name, w[i].name) == 0;
+		if (!mixed)
+			continue;
+		fprintf(stderr,
+			"gpu-vfio: %s: name=%s also covers devices without SR-IOV; nova needs one device_type per alias, so its alias is %s-pf\n",
+			w[i].d->address, w[i].name, w[i].name);
+		for (j = n; j-- > i;)
+			if (w[j].sriov && strcmp(w[j].name, w[i].name) == 0)
+				strcat(w[j].name, "-pf");
+	}
+}
+
+static void print_nova_comments(struct ctx *c, const char *key, int rel, size_t n)
+{
+	char host[256];
+
+	if (root_read(c->rootfd, "proc/sys/kernel/hostname", host, sizeof(host)) <= 0)
+		snprintf(host, sizeof(host), "HOSTNAME");
+	printf("# Written by gpu-vfio nova --release %s (%s): %zu device%s of this node for VMs.\n",
+	       releases[rel].name, releases[rel].version, n, n == 1 ? "" : "s");
+	printf("# The %s lines name this node's addresses: they belong to this node's\n"
+	       "# nova-compute only (kolla-ansible: /etc/kolla/config/nova/%s/nova.conf).\n"
+	       "# The alias lines are needed by nova-api and every nova-compute that offers the\n"
+	       "# devices (kolla-ansible: /etc/kolla/config/nova.conf).\n"
+	       "# Scheduler: add PciPassthroughFilter to [filter_scheduler] enabled_filters.\n",
+	       key, host);
+}
+
 int cmd_nova(struct ctx *c)
 {
 	struct wanted *w = NULL;
@@ -102,6 +155,7 @@ int cmd_nova(struct ctx *c)
 	struct plan plan = { 0 };
 	struct policy p;
 	int rel = (int)N_RELEASES - 1, r;
+	bool consumer = false;
 	size_t i, n = 0;
 	const char *key;
 
@@ -113,18 +167,16 @@ int cmd_nova(struct ctx *c)
 	r = collect(c, &p, &m, &plan, &w, &n);
 	if (r)
 		goto out;
+	split_mixed_aliases(w, n);
 	key = releases[rel].number >= RELEASE_DEVICE_SPEC ? "device_spec" : "passthrough_whitelist";
-	printf("# Written by gpu-vfio nova --release %s (%s): %zu device%s of this node for VMs.\n",
-	       releases[rel].version, releases[rel].name, n, n == 1 ? "" : "s");
-	printf("# nova-compute needs [pci] %s and alias; nova-api needs the same alias lines.\n"
-	       "# kolla-ansible: /etc/kolla/config/nova/nova-compute.conf and nova-api.conf\n"
-	       "# (or /etc/kolla/config/nova.conf for both).\n"
-	       "# Scheduler: add PciPassthroughFilter to [filter_scheduler] enabled_filters.\n", key);
+	print_nova_comments(c, key, rel, n);
 	printf("[pci]\n");
 	for (i = 0; i < n; i++) {
 		printf("%s = {\"address\": \"%s\", \"vendor_id\": \"%04x\", \"product_id\": \"%04x\"%s}\n",
 		       key, w[i].d->address, w[i].d->vendor, w[i].d->device,
 		       releases[rel].number >= RELEASE_MANAGED ? ", \"managed\": \"no\"" : "");
+		/* VGA-class NVIDIA boards are GeForce/RTX: their driver checks for a hypervisor. */
+		consumer |= w[i].d->vendor == 0x10de && (w[i].d->class >> 8) == 0x0300;
 	}
 	for (i = 0; i < n; i++) {
 		if (seen_before(w, i, true))
@@ -144,7 +196,7 @@ int cmd_nova(struct ctx *c)
 		printf("# openstack flavor create --vcpus 8 --ram 32768 --disk 80 "
 		       "--property \"pci_passthrough:alias\"=\"%s:1\" gpu.%s\n", w[i].name, w[i].name);
 	}
-	if (n)
+	if (consumer)
 		printf("# GeForce cards also need: openstack image set --property img_hide_hypervisor_id=true IMAGE\n");
 out:
 	free(w);
@@ -169,8 +221,12 @@ int cmd_kubevirt(struct ctx *c)
 	printf("# Written by gpu-vfio kubevirt: merge into spec.configuration of the KubeVirt CR.\n");
 	printf("permittedHostDevices:\n  pciHostDevices:%s\n", n ? "" : " []");
 	for (i = 0; i < n; i++) {
-		if (seen_before(w, i, false))
+		if (seen_before(w, i, false)) {
+			if (!seen_before(w, i, true))
+				printf("    # %s (name=%s) is in the resource above: KubeVirt selects by vendor:device only\n",
+				       w[i].d->address, w[i].name);
 			continue;
+		}
 		printf("    - pciVendorSelector: \"%04X:%04X\"\n      resourceName: \"%s/%s\"\n",
 		       w[i].d->vendor, w[i].d->device,
 		       w[i].d->vendor == 0x10de ? "nvidia.com" : "devices.kubevirt.io", w[i].name);

@@ -17,6 +17,8 @@ struct ctx {
 	bool live; /* the root is "/" of the running system */
 	const char *policy_file; /* NULL: the root's /etc */
 	const char *release; /* nova --release */
+	const char *device; /* claim --device: that device and its IOMMU group only */
+	bool prometheus; /* status --prometheus: node_exporter textfile metrics */
 	bool json;
 	bool kmsg;
 	char **args; /* command arguments */

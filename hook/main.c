@@ -107,20 +107,27 @@ int main(int argc, char **argv)
 			c.kmsg = true;
 		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 			usage(stdout);
-			return EXIT_OK;
+			r = EXIT_OK;
+			goto out;
 		} else if (strcmp(arg, "--version") == 0) {
 			printf("gpu-vfio %s\n", VERSION);
-			return EXIT_OK;
+			r = EXIT_OK;
+			goto out;
 		} else if (strncmp(arg, "--root", 6) == 0 && (arg[6] == '=' || !arg[6])) {
 			value = &c.root;
 		} else if (strncmp(arg, "--policy", 8) == 0 && (arg[8] == '=' || !arg[8])) {
 			value = &c.policy_file;
 		} else if (strncmp(arg, "--release", 9) == 0 && (arg[9] == '=' || !arg[9])) {
 			value = &c.release;
+		} else if (strncmp(arg, "--device", 8) == 0 && (arg[8] == '=' || !arg[8])) {
+			value = &c.device;
+		} else if (strcmp(arg, "--prometheus") == 0) {
+			c.prometheus = true;
 		} else {
 			fprintf(stderr, "gpu-vfio: unknown option '%s'\n", arg);
 			usage(stderr);
-			return EXIT_USAGE;
+			r = EXIT_USAGE;
+			goto out;
 		}
 		if (value) {
 			const char *eq = strchr(arg, '=');
@@ -131,17 +138,20 @@ int main(int argc, char **argv)
 				*value = argv[++a];
 			else {
 				fprintf(stderr, "gpu-vfio: option '%s' needs an argument\n", arg);
-				return EXIT_USAGE;
+				r = EXIT_USAGE;
+				goto out;
 			}
 			if (!**value) {
 				fprintf(stderr, "gpu-vfio: option '%s' needs a non-empty argument\n", arg);
-				return EXIT_USAGE;
+				r = EXIT_USAGE;
+				goto out;
 			}
 		}
 	}
 	if (!command) {
 		usage(stderr);
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
+		goto out;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, command) == 0)
@@ -149,26 +159,41 @@ int main(int argc, char **argv)
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		fprintf(stderr, "gpu-vfio: unknown command '%s'\n", command);
 		usage(stderr);
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
+		goto out;
 	}
 	if (c.release && strcmp(command, "nova") != 0) {
 		fprintf(stderr, "gpu-vfio: --release is an option of nova only\n");
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.device && strcmp(command, "claim") != 0) {
+		fprintf(stderr, "gpu-vfio: --device is an option of claim only\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.prometheus && (strcmp(command, "status") != 0 || c.json)) {
+		fprintf(stderr, "gpu-vfio: --prometheus is an option of status only, without --json\n");
+		r = EXIT_USAGE;
+		goto out;
 	}
 	if (!commands[i].takes_args && c.n_args) {
 		fprintf(stderr, "gpu-vfio: %s takes no arguments ('%s')\n", command, c.args[0]);
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
+		goto out;
 	}
 	c.rootfd = root_open(c.root);
 	if (c.rootfd < 0) {
 		fprintf(stderr, "gpu-vfio: cannot open root %s: %s\n", c.root, strerror(-c.rootfd));
-		return EXIT_ERROR;
+		r = EXIT_ERROR;
+		goto out;
 	}
 	c.live = same_as_slash(c.root);
 	log_setup(c.rootfd, c.kmsg);
 	r = commands[i].run(&c);
 	log_close();
 	close(c.rootfd);
+out:
 	free(c.args);
 	return r;
 }

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* status --prometheus: node_exporter textfile metrics for fleet monitoring. */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cloud.h"
+#include "cmd-check.h"
+#include "iommucfg.h"
+#include "json.h"
+#include "metrics.h"
+#include "rootfs.h"
+
+#define DOCTOR_OUTPUT_MAX (1 << 20)
+
+/* A label value in the text exposition format: backslash, quote and newline escaped. */
+static void label(FILE *f, const char *key, const char *value, bool first)
+{
+	fprintf(f, "%s%s=\"", first ? "" : ",", key);
+	for (; *value; value++) {
+		if (*value == '\\' || *value == '"')
+			fprintf(f, "\\%c", *value);
+		else if (*value == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*value, f);
+	}
+	fputc('"', f);
+}
+
+static void header(FILE *f, const char *metric, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
+}
+
+/* What the device is now: the plan's action, except that a device boot failed to claim
+ * and that is still not on a VFIO driver is "failed", and one on a VFIO driver is
+ * "claimed". */
+static const char *device_state(const struct report *rep, size_t i)
+{
+	const struct plan_entry *e = &rep->plan->e[i];
+	const struct state_entry *se = rep->st ? state_find(rep->st, rep->m->devs[i].address) : NULL;
+
+	if (e->action == ACT_CLAIM && se && strcmp(se->action, "failed") == 0)
+		return "failed";
+	/* On a VFIO driver though no rule wants it (an older policy, an invalid one): the
+	 * device is claimed all the same, and a dashboard counts it so. */
+	if (e->action == ACT_NONE && e->on_vfio)
+		return "claimed";
+	return action_name(e->action);
+}
+
+static void write_devices(FILE *f, const struct report *rep)
+{
+	const struct pci_machine *m = rep->m;
+	size_t i;
+
+	header(f, "gpu_vfio_device_state",
+	       "Devices gpu-vfio status lists, labelled with their state "
+	       "(claim, claimed, keep, blocked, failed, none); always 1.");
+	for (i = 0; i < m->n_devs; i++) {
+		const struct pci_dev *d = &m->devs[i];
+		char hex[8], name[CLOUD_NAME_MAX];
+
+		if (!rep->plan->e[i].listed)
+			continue;
+		fputs("gpu_vfio_device_state{", f);
+		label(f, "address", d->address, true);
+		snprintf(hex, sizeof(hex), "%04x", d->vendor);
+		label(f, "vendor", hex, false);
+		snprintf(hex, sizeof(hex), "%04x", d->device);
+		label(f, "device", hex, false);
+		snprintf(hex, sizeof(hex), "%06x", d->class);
+		label(f, "class", hex, false);
+		cloud_name(rep->p, &rep->plan->e[i], d, name, sizeof(name));
+		label(f, "name", name, false);
+		label(f, "driver", d->driver, false);
+		label(f, "state", device_state(rep, i), false);
+		fputs("} 1\n", f);
+	}
+	header(f, "gpu_vfio_device_vm_ready",
+	       "1 when every device of the device's IOMMU group is on a VFIO driver, so the "
+	       "group can be given to a VM.");
+	for (i = 0; i < m->n_devs; i++) {
+		const struct pci_dev *d = &m->devs[i];
+		char group[16];
+
+		if (!rep->plan->e[i].listed)
+			continue;
+		snprintf(group, sizeof(group), "%d", d->iommu_group);
+		fputs("gpu_vfio_device_vm_ready{", f);
+		label(f, "address", d->address, true);
+		label(f, "iommu_group", d->iommu_group >= 0 ? group : "", false);
+		fprintf(f, "} %d\n", group_ready(rep->rootfd, m, d->iommu_group) ? 1 : 0);
+	}
+}
+
+/* Run `gpu-vfio check --json` in a child, so the metrics report exactly what the doctor
+ * decides (the initramfs check lives there) without printing its text. Returns the JSON
+ * in *ret (free it) or -errno. */
+static int doctor_json(const struct ctx *c, char **ret)
+{
+	int pipefd[2], status, r;
+	size_t len;
+	char *buf;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	/* The child inherits stdout's buffer: empty it first, or it is printed twice. */
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		(void)cmd_check(c->rootfd, c->policy_file, true);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	r = fd_read_alloc(pipefd[0], DOCTOR_OUTPUT_MAX, &buf, &len);
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (r == 0)
+			free(buf);
+		return -EIO;
+	}
+	if (r < 0)
+		return r;
+	if (len == 0) {
+		free(buf);
+		return -EIO;
+	}
+	*ret = buf;
+	return 0;
+}
+
+struct checks {
+	char name[16][32];
+	int severity[16]; /* the worst finding of each check: 0 ok, 1 warn, 2 fail */
+	size_t n;
+};
+
+static int add_finding(const struct json_object *o, void *userdata)
+{
+	struct checks *ch = userdata;
+	const char *name = json_get(o, "name"), *status = json_get(o, "status");
+	int sev;
+	size_t i;
+
+	if (!name || !status)
+		return 0;
+	sev = strcmp(status, "fail") == 0 ? 2 : strcmp(status, "warn") == 0 ? 1 : 0;
+	for (i = 0; i < ch->n && strcmp(ch->name[i], name) != 0; i++)
+		;
+	if (i == ch->n) {
+		if (ch->n == sizeof(ch->name) / sizeof(ch->name[0]))
+			return 0;
+		snprintf(ch->name[ch->n], sizeof(ch->name[0]), "%s", name);
+		ch->severity[ch->n++] = sev;
+	} else if (sev > ch->severity[i]) {
+		ch->severity[i] = sev;
+	}
+	return 0;
+}
+
+static void write_node(FILE *f, const struct ctx *c, bool policy_valid)
+{
+	struct iommu_report ir = { 0 };
+	struct iommu_facts facts;
+	struct checks ch = { .n = 0 };
+	char *json = NULL;
+	int stale = -1;
+	size_t i;
+
+	if (iommu_facts_gather(&facts, c->rootfd, NULL) == 0) {
+		iommu_analyse(&facts, &ir);
+		header(f, "gpu_vfio_iommu_active",
+		       "1 when an IOMMU is active on the running kernel (/sys/class/iommu).");
+		fprintf(f, "gpu_vfio_iommu_active %d\n", ir.inactive_now ? 0 : 1);
+		iommu_report_free(&ir);
+		iommu_facts_free(&facts);
+	}
+	header(f, "gpu_vfio_policy_valid", "1 when the policy (gpu-vfio.conf(5)) is valid.");
+	fprintf(f, "gpu_vfio_policy_valid %d\n", policy_valid ? 1 : 0);
+
+	if (doctor_json(c, &json) == 0 && json) {
+		(void)json_foreach_object(json, strlen(json), "checks", add_finding, &ch);
+		free(json);
+		for (i = 0; i < ch.n; i++)
+			if (strcmp(ch.name[i], "initramfs") == 0)
+				stale = ch.severity[i] == 2;
+	}
+	/* Without a verdict the series is left out rather than reported as fresh. */
+	if (stale >= 0) {
+		header(f, "gpu_vfio_initramfs_stale",
+		       "1 when the initramfs of the running kernel is older than the policy.");
+		fprintf(f, "gpu_vfio_initramfs_stale %d\n", stale);
+	}
+	if (ch.n) {
+		header(f, "gpu_vfio_check_severity",
+		       "The worst finding of each gpu-vfio check: 0 ok, 1 warning, 2 failure.");
+		for (i = 0; i < ch.n; i++) {
+			fputs("gpu_vfio_check_severity{", f);
+			label(f, "check", ch.name[i], true);
+			fprintf(f, "} %d\n", ch.severity[i]);
+		}
+	}
+}
+
+int metrics_write(FILE *f, const struct ctx *c, const struct report *rep, bool policy_valid)
+{
+	write_devices(f, rep);
+	header(f, "gpu_vfio_claim_disabled",
+	       "1 when boot found gpu-vfio=off on the kernel command line and claimed nothing.");
+	fprintf(f, "gpu_vfio_claim_disabled %d\n", rep->st && rep->st->disabled ? 1 : 0);
+	write_node(f, c, policy_valid);
+	return fflush(f) == 0 ? 0 : EXIT_ERROR;
+}
