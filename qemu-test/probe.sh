@@ -3,6 +3,7 @@
 # Boot the test machine with a minimal busybox initramfs (no gpu-vfio) and print what the
 # kernel made of it: PCI devices, drivers, IOMMU groups. Shows the stand-ins' native drivers
 # bind when nothing intervenes. Usage: probe.sh [intel|amd]...
+# shellcheck source-path=SCRIPTDIR
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

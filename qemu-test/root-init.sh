@@ -63,7 +63,9 @@ for d in /sys/bus/pci/devices/*; do
 		"$(cut -c3- "$d/class") $(link_name "$d/driver") $(link_name "$d/iommu_group") $bv"
 done
 echo "@@qt vfio $(cd /dev/vfio 2>/dev/null && echo *)"
-echo "@@qt state $(tr "\n" " " </run/gpu-vfio/state.json 2>/dev/null)"
+state=
+[ -r /run/gpu-vfio/state.json ] && state=$(tr '\n' ' ' </run/gpu-vfio/state.json)
+echo "@@qt state $state"
 gpu-vfio status >/run/qt-status 2>&1
 rc=$?
 sed 's/^/@@qt status /' /run/qt-status

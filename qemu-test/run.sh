@@ -5,11 +5,12 @@
 # driver each stand-in device ends on.
 #
 # Usage: run.sh [--demo] [SCENARIO...]
-#   SCENARIO: claim bootvga bridge off preload invalid status (default: all)
+#   SCENARIO: claim bootvga bridge preload rebind off invalid status (default: all)
 #   --demo    boot one Intel/initramfs-tools "claim" image and show the claimed devices
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
 # boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh).
 # Prints "ok N - name" / "not ok N - name" per test and ends with "N passed, M failed".
+# shellcheck source-path=SCRIPTDIR
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ if [ "${1:-}" = --demo ]; then
 	demo=y
 	shift
 fi
-scenarios=${*:-claim bootvga bridge off preload invalid status}
+scenarios=${*:-claim bootvga bridge preload rebind off invalid status}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
 iommus=${QT_IOMMUS:-intel amd}
 jobs=${QT_JOBS:-2}
@@ -78,7 +79,7 @@ fi
 # The policy each scenario's image is built with.
 policy_of() {
 	case $1 in
-	claim | off | preload | status) echo "claim vendor=1234 device=1111 name=gpu" ;;
+	claim | off | preload | rebind | status) echo "claim vendor=1234 device=1111 name=gpu" ;;
 	bootvga) echo "claim class=03 name=display" ;;
 	bridge) echo "claim vendor=1b36 device=0100 name=bridged" ;;
 	invalid) echo "claim vendor=12345 name=gpu" ;;
@@ -103,11 +104,29 @@ make_root() {
 	if [ -n "$2" ]; then
 		(umask 022 && printf '%s\n' "# QEMU test policy ($1)" "$2" >"$r/etc/gpu-vfio.conf")
 	fi
-	mkfs.ext4 -q -F -L qtroot -d "$r" "$r.img" 48M
+	mkfs.ext4 -q -F -L qtroot -d "$r" "$r.img" 48M >/dev/null
+}
+
+# preload_body MODULES: a boot script that loads MODULES and logs which driver each PCI
+# device has before gpu-vfio runs. A subshell: dracut sources its hooks.
+preload_body() {
+	echo "# Test script: load $1 before gpu-vfio runs."
+	echo "("
+	echo "for m in $1; do modprobe \"\$m\"; done"
+	cat <<-'EOF'
+		for d in /sys/bus/pci/devices/*; do
+			[ -e "$d/driver" ] || continue
+			l=$(readlink "$d/driver")
+			echo "qt: before gpu-vfio: ${d##*/} ${l##*/}" >/dev/kmsg
+		done
+	EOF
+	echo "echo \"qt: preloaded $1 before gpu-vfio\" >/dev/kmsg"
+	echo ")"
 }
 
 # build_itools NAME ROOTDIR WITH_GPU_VFIO PRELOAD: initramfs-tools image from a private
-# configuration directory holding the project's hook and init-top script.
+# configuration directory holding the project's hook and init-top script; PRELOAD names
+# modules a test script loads before gpu-vfio runs.
 build_itools() {
 	c=$out/conf/itools-$1
 	img=$out/images/initramfs-tools-$1.img
@@ -129,24 +148,22 @@ build_itools() {
 		install -m 0755 "$top/initramfs-tools/scripts/init-top/gpu-vfio" \
 			"$c/scripts/init-top/gpu-vfio"
 	fi
-	if [ "$4" = y ]; then
-		# Loads vfio-pci before gpu-vfio runs (its name sorts first), as an operator's
-		# earlier script or a built-in vfio-pci would.
-		cat >"$c/scripts/init-top/early-vfio-pci" <<-'EOF'
-			#!/bin/sh
-			# Test script: load vfio-pci before gpu-vfio runs.
-			[ "${1:-}" = prereqs ] && exit 0
-			modprobe vfio-pci
-			echo "qt: vfio-pci loaded before gpu-vfio" >/dev/kmsg
-		EOF
-		chmod 0755 "$c/scripts/init-top/early-vfio-pci"
+	if [ -n "$4" ]; then
+		# Its name sorts before gpu-vfio, so init-top runs it first, as an operator's
+		# earlier script (or a built-in driver) would.
+		{
+			# shellcheck disable=SC2016 # written into the script, expanded at boot
+			printf '%s\n' '#!/bin/sh' '[ "${1:-}" = prereqs ] && exit 0'
+			preload_body "$4"
+		} >"$c/scripts/init-top/early-preload"
+		chmod 0755 "$c/scripts/init-top/early-preload"
 	fi
 	GPU_VFIO_BIN=$bin GPU_VFIO_ROOT=$2 mkinitramfs -d "$c" -o "$img" "$kver" \
 		>"$out/images/initramfs-tools-$1.log" 2>&1
 }
 
-# build_dracut NAME ROOTDIR WITH_GPU_VFIO: dracut image from a private dracutbasedir that
-# holds the project's module 50gpu-vfio.
+# build_dracut NAME ROOTDIR WITH_GPU_VFIO PRELOAD: dracut image from a private
+# dracutbasedir that holds the project's module 50gpu-vfio; PRELOAD as for build_itools.
 build_dracut() {
 	base=$out/dracut-base
 	img=$out/images/dracut-$1.img
@@ -154,25 +171,52 @@ build_dracut() {
 	if [ ! -d "$base" ]; then
 		cp -a /usr/lib/dracut "$base.tmp" && mv "$base.tmp" "$base"
 	fi
-	rm -rf "$base/modules.d/50gpu-vfio"
+	rm -rf "$base/modules.d/50gpu-vfio" "$base/modules.d/99qt-preload"
 	cp -a "$top/dracut-module/50gpu-vfio" "$base/modules.d/50gpu-vfio"
+	# Loads PRELOAD in the cmdline hook, which runs before pre-udev with and without
+	# systemd (rd.driver.pre= is ignored when the image has systemd).
+	mkdir -p "$base/modules.d/99qt-preload"
+	cat >"$base/modules.d/99qt-preload/module-setup.sh" <<-EOF
+		#!/bin/bash
+		# Test module: load $4 before gpu-vfio's pre-udev hook runs.
+		check() { return 255; }
+		depends() { return 0; }
+		installkernel() { hostonly='' instmods $4; }
+		install() { inst_hook cmdline 99 "\$moddir/qt-preload.sh"; }
+	EOF
+	{
+		echo '#!/bin/sh'
+		preload_body "$4"
+	} >"$base/modules.d/99qt-preload/qt-preload.sh"
+	add=
+	omit=plymouth
 	if [ "$3" = y ]; then
-		set -- "$@" --add gpu-vfio
+		add="gpu-vfio"
 	else
-		set -- "$@" --omit gpu-vfio
+		omit="$omit gpu-vfio"
 	fi
+	[ -n "$4" ] && add="$add qt-preload"
 	GPU_VFIO_BIN=$bin GPU_VFIO_ROOT=$2 dracutbasedir=$base \
 		dracut --force --no-hostonly --no-early-microcode --conf /dev/null \
-		--confdir "$out/conf/dracut.conf.d" --omit plymouth \
+		--confdir "$out/conf/dracut.conf.d" --omit "$omit" ${add:+--add "$add"} \
 		--add-drivers "$native_drivers $root_drivers" --filesystems ext4 \
-		"$4" "$5" "$img" "$kver" >"$out/images/dracut-$1.log" 2>&1
+		"$img" "$kver" >"$out/images/dracut-$1.log" 2>&1
 }
 
 # build BUILDER NAME ROOTDIR WITH_GPU_VFIO PRELOAD
 build() {
 	case $1 in
 	initramfs-tools) build_itools "$2" "$3" "$4" "$5" ;;
-	dracut) build_dracut "$2" "$3" "$4" ;;
+	dracut) build_dracut "$2" "$3" "$4" "$5" ;;
+	esac
+}
+
+# Modules a test script loads before gpu-vfio runs: vfio-pci (gpu-vfio must bind through
+# drivers_probe) or the stand-ins' native drivers (gpu-vfio must unbind them first).
+preload_of() {
+	case $1 in
+	preload) echo vfio_pci ;;
+	rebind) echo bochs snd_hda_intel ;;
 	esac
 }
 
@@ -180,8 +224,6 @@ build() {
 image_of() {
 	case $2 in
 	off | status) echo "$out/images/$1-claim.img" ;;
-	preload) [ "$1" = dracut ] && echo "$out/images/$1-claim.img" ||
-		echo "$out/images/$1-preload.img" ;;
 	*) echo "$out/images/$1-$2.img" ;;
 	esac
 }
@@ -191,7 +233,6 @@ root_of() {
 args_of() {
 	case $2 in
 	off) echo "gpu-vfio=off" ;;
-	preload) [ "$1" = dracut ] && echo "rd.driver.pre=vfio_pci" ;;
 	esac
 }
 
@@ -206,7 +247,7 @@ has() {
 # The scenarios that boot the "claim" image and root, with other kernel arguments or checks.
 base_of() {
 	case $1 in
-	off | preload | status) echo claim ;;
+	off | preload | rebind | status) echo claim ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -220,7 +261,7 @@ add_word() {
 booted=
 checked=
 need_roots=
-for s in claim bootvga bridge preload off status; do
+for s in claim bootvga bridge preload rebind off status; do
 	has "$s" || continue
 	checked="$checked $s"
 	if [ "$s" = status ]; then
@@ -240,7 +281,7 @@ build_failed=
 for b in $builders; do
 	for r in $need_roots; do
 		start=$(date +%s)
-		if build "$b" "$r" "$out/roots/$r" y n; then
+		if build "$b" "$r" "$out/roots/$r" y ""; then
 			echo "# built $b $r image in $(($(date +%s) - start)) s," \
 				"$(stat -c %s "$out/images/$b-$r.img") bytes"
 		else
@@ -249,10 +290,16 @@ for b in $builders; do
 			tail -n 20 "$out/images/$b-$r.log" | sed 's/^/#   /'
 		fi
 	done
-	if [ "$b" = initramfs-tools ] && has preload; then
-		build "$b" preload "$out/roots/claim" y y ||
-			build_failed="$build_failed $b-preload"
-	fi
+	for s in preload rebind; do
+		has "$s" || continue
+		start=$(date +%s)
+		if build "$b" "$s" "$out/roots/claim" y "$(preload_of "$s")"; then
+			echo "# built $b $s image in $(($(date +%s) - start)) s"
+		else
+			build_failed="$build_failed $b-$s"
+			tail -n 20 "$out/images/$b-$s.log" | sed 's/^/#   /'
+		fi
+	done
 done
 
 # ---- boots --------------------------------------------------------------------------
@@ -357,11 +404,13 @@ boot_checks() {
 	vga=$(dev "$log.clean" 1234 1111 0300)
 	vga=${vga%% *}
 	case $1 in
-	claim | preload | bootvga)
+	claim | preload | rebind | bootvga)
 		expect_driver "$log.clean" "stand-in GPU" 1234 1111 0380 vfio-pci
 		expect_driver "$log.clean" "its audio function" 8086 293e 0403 vfio-pci
-		never_native "$log.clean" "$gpu" >/dev/null
-		never_native "$log.clean" "$aud" >/dev/null
+		if [ "$1" != rebind ]; then
+			never_native "$log.clean" "$gpu" >/dev/null
+			never_native "$log.clean" "$aud" >/dev/null
+		fi
 		grp=$(field "$(dev "$log.clean" 1234 1111 0380)" 6)
 		sed -n 's/^@@qt vfio //p' "$log.clean" | tr ' ' '\n' | grep -qx "$grp" ||
 			problem "/dev/vfio/$grp is missing"
@@ -373,14 +422,23 @@ boot_checks() {
 		kmsg "$log.clean" | grep -q "gpu-vfio: .*$gpu" ||
 			problem "no gpu-vfio: kernel message names $gpu"
 		;;
-	preload)
-		tv=$(kmsg_time "$log.clean" 'VFIO - User Level meta-driver')
-		tg=$(kmsg_time "$log.clean" 'gpu-vfio: ')
+	preload | rebind)
+		tv=$(kmsg_time "$log.clean" 'qt: preloaded .* before gpu-vfio')
+		tg=$(kmsg_time "$log.clean" '\] gpu-vfio: ')
 		if [ -z "$tv" ] || [ -z "$tg" ]; then
-			problem "kernel log lacks the VFIO banner ($tv) or a gpu-vfio: line ($tg)"
+			problem "kernel log lacks the test's preload line ($tv) or a gpu-vfio: line ($tg)"
 		elif ! awk -v a="$tv" -v b="$tg" 'BEGIN { exit !(a < b) }'; then
-			problem "vfio-pci was loaded at $tv s, not before gpu-vfio ran at $tg s"
+			problem "$(preload_of "$1") loaded at $tv s, not before gpu-vfio ran at $tg s"
 		fi
+		;;
+	esac
+	case $1 in
+	rebind)
+		# The native drivers had the devices before gpu-vfio took them over.
+		kmsg "$log.clean" | grep -q "qt: before gpu-vfio: $gpu bochs-drm" ||
+			problem "$gpu was not on bochs-drm before gpu-vfio ran: unbind path not exercised"
+		kmsg "$log.clean" | grep -q "qt: before gpu-vfio: $aud snd_hda_intel" ||
+			problem "$aud was not on snd_hda_intel before gpu-vfio ran: unbind path not exercised"
 		;;
 	bootvga)
 		bv=$(field "$(dev "$log.clean" 1234 1111 0300)" 7)
@@ -406,7 +464,7 @@ boot_checks() {
 	off)
 		expect_driver "$log.clean" "stand-in GPU" 1234 1111 0380 bochs-drm
 		expect_driver "$log.clean" "its audio function" 8086 293e 0403 snd_hda_intel
-		grep -qE 'gpu-vfio.*(gpu-vfio=off|disabled)' "$log.clean" ||
+		grep -qE 'gpu-vfio: .*(=off|disabled)' "$log.clean" ||
 			problem "nothing on the console says gpu-vfio was switched off"
 		;;
 	status)
@@ -440,7 +498,7 @@ if has invalid; then
 		img=$out/images/$b-invalid.img
 		if [ -s "$out/images/$b-claim.img" ]; then
 			cp "$out/images/$b-claim.img" "$img"
-			if build "$b" invalid "$out/roots/invalid" y n; then
+			if build "$b" invalid "$out/roots/invalid" y ""; then
 				problem "the $b build succeeded with an invalid policy"
 			fi
 			cmp -s "$img" "$out/images/$b-claim.img" ||
@@ -456,18 +514,38 @@ if has invalid; then
 fi
 
 # ---- measurements -------------------------------------------------------------------
+# "SIZE PATH" of every file an image unpacks to.
+unpacked_list() {
+	_u=$out/unpacked
+	rm -rf "$_u"
+	if unmkinitramfs "$1" "$_u" >/dev/null 2>&1; then
+		(cd "$_u" && find . -type f -printf '%s %p\n')
+	fi
+	rm -rf "$_u"
+}
+# What an image holds that the other does not: the files gpu-vfio adds, in bytes, and
+# their names (robust to compression noise and to packages installed between the builds).
+added_files() {
+	unpacked_list "$2" >"$out/unpacked.without"
+	unpacked_list "$1" | awk 'NR == FNR { seen[$2] = 1; next }
+		!($2 in seen) { n += $1; f = f " " $2 } END { printf "%d bytes:%s\n", n, f }' \
+		"$out/unpacked.without" -
+}
+
 if has claim && [ "$demo" = n ]; then
 	for b in $builders; do
-		if build "$b" none "$out/roots/claim" n n; then
+		if build "$b" none "$out/roots/claim" n ""; then
 			with=$(stat -c %s "$out/images/$b-claim.img" 2>/dev/null || echo 0)
 			without=$(stat -c %s "$out/images/$b-none.img")
-			echo "# $b image: $without bytes without gpu-vfio, $with with (+$((with - without)))"
+			echo "# $b image: $without -> $with bytes compressed" \
+				"($((with - without)), with compression noise); files added:" \
+				"$(added_files "$out/images/$b-claim.img" "$out/images/$b-none.img")"
 		fi
 		for i in $iommus; do
 			log=$out/boots/claim-$b-$i.log.clean
 			[ -s "$log" ] || continue
-			t0=$(kmsg_time "$log" 'gpu-vfio: ')
-			t1=$(kmsg "$log" | grep 'gpu-vfio: ' | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+			t0=$(kmsg_time "$log" '\] gpu-vfio: ')
+			t1=$(kmsg "$log" | grep '\] gpu-vfio: ' | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
 			up=$(sed -n 's/^@@qt begin uptime=//p' "$log")
 			upoff=$(sed -n 's/^@@qt begin uptime=//p' "$out/boots/off-$b-$i.log.clean" 2>/dev/null)
 			echo "# $b $i: gpu-vfio kernel messages from ${t0:-?} s to ${t1:-?} s" \
@@ -479,10 +557,13 @@ fi
 
 if [ "$demo" = y ]; then
 	log=$out/boots/claim-initramfs-tools-intel.log.clean
+	echo "## policy (/etc/gpu-vfio.conf in the image)"
+	sed 's/^/   /' "$out/roots/claim/etc/gpu-vfio.conf"
 	echo "## gpu-vfio kernel messages"
 	kmsg "$log" | grep 'gpu-vfio' | sed 's/^/   /'
 	echo "## gpu-vfio status (in the booted guest)"
 	sed -n 's/^@@qt status //p' "$log" | sed 's/^/   /'
+	echo "## /dev/vfio: $(sed -n 's/^@@qt vfio //p' "$log")"
 	echo "## lspci -k (from the guest's sysfs)"
 	for a in $(dev "$log" 1234 1111 0380 | cut -d' ' -f1) $(dev "$log" 8086 293e 0403 | cut -d' ' -f1) \
 		$(dev "$log" 1234 1111 0300 | cut -d' ' -f1); do
