@@ -26,7 +26,8 @@ all: $(B)/gpu-vfio-generator
 
 $(B)/gpu-vfio-generator: $(GEN_SRCS) $(GEN_HDRS)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $(GEN_SRCS) $(STATIC_LDFLAGS)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@.unstripped $(GEN_SRCS) $(STATIC_LDFLAGS)
+	strip -o $@ $@.unstripped
 
 $(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c lib/grubcfg.c lib/rootfs.c lib/grubcfg.h lib/rootfs.h
 	@scripts/ensure-deps.sh libcmocka-dev
