@@ -9,6 +9,8 @@
 #                 in the case directory
 #   policy        optional: replaces ROOT/etc/gpu-vfio.conf ("-" removes it)
 #   cmdline       optional: replaces ROOT/proc/cmdline
+#   wrapper       optional: words put before every gpu-vfio command (e.g. setpriv to drop
+#                 CAP_DAC_OVERRIDE, so that a 0444 attribute refuses the write)
 #   setup         optional: a sh script run with the fake root as $1 before the commands
 #                 (to break the root: a read-only /run, a policy that is a directory, ...)
 #   fakekernel    optional: the fake kernel serves ROOT while the commands run; the file
@@ -112,6 +114,8 @@ run_case() {
 		start_fakekernel "$root" "$dir/fakekernel" || return 1
 	fi
 
+	wrapper=
+	[ -f "$dir/wrapper" ] && wrapper=$(cat "$dir/wrapper")
 	: >"$work/out"
 	: >"$work/err"
 	: >"$work/rc"
@@ -121,7 +125,7 @@ run_case() {
 		echo "\$ gpu-vfio $line" >>"$work/out"
 		echo "\$ gpu-vfio $line" >>"$work/err"
 		# shellcheck disable=SC2086 # args is a command line to split
-		(cd "$work" && "$gpu_vfio" $args) >"$work/o" 2>"$work/e"
+		(cd "$work" && $wrapper "$gpu_vfio" $args) >"$work/o" 2>"$work/e"
 		echo $? >>"$work/rc"
 		normalise "$root" <"$work/o" >>"$work/out"
 		normalise "$root" <"$work/e" >>"$work/err"

@@ -12,7 +12,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: fakekernel ROOT [--hang-unbind ADDR] [--fail-probe ADDR]\n"
-	      "                       [--fail-write ADDR:ATTR:EISDIR|ENOENT|ENXIO]\n"
+	      "                       [--fail-write ADDR:ATTR:EISDIR|ENOENT|ENXIO|EACCES]\n"
 	      "                       [--load-driver NAME[:MODULE]] [--log FILE]\n"
 	      "Serves ROOT (built by tests/fixtures/mkroot.sh) like the kernel's PCI core\n"
 	      "until SIGTERM; ROOT/.fake/ready exists while it is serving.\n", f);

@@ -908,6 +908,11 @@ static int apply_fail_write(struct fk *k, const char *spec)
 	} else if (strcmp(err, "ENOENT") == 0) {
 		if (unlinkat(k->rootfd, path, 0) < 0 && errno != ENOENT)
 			return -errno;
+	} else if (strcmp(err, "EACCES") == 0) {
+		/* Read-only for its owner: a writer without CAP_DAC_OVERRIDE gets EACCES, as
+		 * from a sysfs attribute a security module refuses. */
+		if (fchmodat(k->rootfd, path, 0444, 0) < 0)
+			return -errno;
 	} else if (strcmp(err, "ENXIO") == 0) {
 		int r = ensure_fifo(k, path);
 

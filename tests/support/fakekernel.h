@@ -16,7 +16,8 @@
  * fail_write    "ADDR:ATTR:ERRNO": make writes to a device attribute fail. ERRNO is
  *               EISDIR (the attribute becomes a directory), ENOENT (it is removed: an
  *               open() without O_CREAT fails) or ENXIO (it becomes a FIFO nobody reads:
- *               open(O_WRONLY|O_NONBLOCK) fails with ENXIO, a blocking open hangs).
+ *               open(O_WRONLY|O_NONBLOCK) fails with ENXIO, a blocking open hangs) or
+ *               EACCES (mode 0444: a writer without CAP_DAC_OVERRIDE is refused).
  * load_drivers  "NAME[:MODULE]": drivers to register at start, as if their module had
  *               just been loaded (sys/bus/pci/drivers/NAME, sys/module/MODULE).
  * log_path      event log, one line per action; NULL means ROOT/.fake/log.
