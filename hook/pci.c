@@ -91,7 +91,7 @@ static int link_name_at(int dirfd, const char *name, char *buf, size_t size)
 }
 
 /* A vfio-noiommu group is named so; IOMMU groups have no name file otherwise. */
-static bool group_is_noiommu(int rootfd, int g)
+bool pci_group_is_noiommu(int rootfd, int g)
 {
 	char path[64], buf[32];
 
@@ -199,7 +199,6 @@ int pci_read_details(int rootfd, struct pci_dev *d)
 	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
 		d->sriov_numvfs = -1;
 	close(devfd);
-	d->noiommu = d->iommu_group >= 0 && group_is_noiommu(rootfd, d->iommu_group);
 	/* The kernel's modalias attribute is made of these fields (pci-sysfs.c), in this
 	 * format since 2.6: no need to read it. */
 	format_modalias(d);

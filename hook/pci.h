@@ -21,7 +21,7 @@ struct pci_dev {
 	char driver[DRIVER_MAX]; /* "" when unbound */
 	char override[DRIVER_MAX]; /* "" when "(null)" */
 	int iommu_group; /* -1 without one */
-	bool noiommu; /* the group is a vfio-noiommu group: pci_read_details() */
+	bool noiommu; /* the group is a vfio-noiommu group: set by the planner */
 	bool is_vf;
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
 	char modalias[128]; /* read on demand: pci_read_details() */
@@ -43,9 +43,12 @@ struct pci_key_idx {
 };
 int pci_sort_keys(struct pci_key_idx *a, size_t n);
 
-/* Read is_vf, sriov_numvfs, noiommu and modalias, which only devices a claim rule decided need
- * (the scan leaves them false, -1 and ""). */
+/* Read is_vf and sriov_numvfs, and make modalias, which only devices a claim rule decided
+ * need (the scan leaves them false, -1 and ""). */
 int pci_read_details(int rootfd, struct pci_dev *d);
+
+/* Is IOMMU group g a vfio-noiommu group (no DMA isolation)? */
+bool pci_group_is_noiommu(int rootfd, int g);
 
 /* Read numa_node (the scan leaves it -1: only rules with numa-node= need it). */
 int pci_read_numa(int rootfd, struct pci_dev *d);

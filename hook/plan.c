@@ -266,7 +266,8 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 {
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
-	bool need_numa = false;
+	bool need_numa = false, last_noiommu = false;
+	int last_group = -1;
 	struct pci_key_idx *mem;
 	size_t *idx, i, j, k, n_mem = 0;
 
@@ -296,6 +297,12 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 			continue;
 		}
 		(void)pci_read_details(rootfd, d);
+		/* The functions of a card are neighbours in address order and share a group. */
+		if (d->iommu_group >= 0 && d->iommu_group != last_group) {
+			last_group = d->iommu_group;
+			last_noiommu = pci_group_is_noiommu(rootfd, last_group);
+		}
+		d->noiommu = d->iommu_group >= 0 && last_noiommu;
 		apply_device_rules(d, &p->rules[e->rule], e);
 	}
 
