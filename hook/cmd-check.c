@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* `gpu-vfio check`: the doctor that reports every IOMMU, module, policy and initramfs problem. */
+/* `gpu-vfio check`: the doctor that reports every IOMMU, module, policy, initramfs and boot
+ * loader problem. */
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd-check.h"
+#include "esp.h"
 #include "iommucfg.h"
 #include "json.h"
 #include "pci.h"
@@ -291,6 +293,7 @@ int cmd_check(int rootfd, const char *policy_file, bool json)
 	q = policy_load(&policy, rootfd, policy_file, 0);
 	check_policy(&report, &policy, q);
 	check_initramfs(&report, rootfd, facts.kver, &policy, policy_file);
+	esp_check(rootfd, &report);
 	if (q == 0)
 		check_devices(&report, rootfd, &policy);
 	policy_free(&policy);

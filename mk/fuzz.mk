@@ -25,6 +25,8 @@ FUZZ_SRCS_cmdline := lib/cmdline.c
 FUZZ_SRCS_state   := hook/state.c hook/json.c lib/policy.c lib/rootfs.c
 FUZZ_SRCS_sysfs   := tests/fuzz/stub-modules.c hook/pci.c hook/plan.c hook/json.c \
 	lib/policy.c lib/rootfs.c
+FUZZ_HARNESSES += esp
+FUZZ_SRCS_esp := hook/esp.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c lib/rootfs.c
 ifneq ($(wildcard lib/grubcfg.h),)
 FUZZ_HARNESSES += grubcfg
 FUZZ_SRCS_grubcfg := lib/grubcfg.c lib/rootfs.c

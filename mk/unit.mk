@@ -22,7 +22,7 @@ UNIT_HDRS := $(wildcard lib/*.h hook/*.h) tests/unit/helpers.h tests/support/fak
 
 # Explicit lists: other test programs in tests/unit/ belong to other fragments.
 UNIT_TESTS := $(B)/unit/test-policy $(B)/unit/test-plan $(B)/unit/test-claim \
-	$(B)/unit/test-state
+	$(B)/unit/test-state $(B)/unit/test-esp
 
 $(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
 	$(UNIT_ENGINE_SRCS)
@@ -32,6 +32,9 @@ $(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRC
 	$(UNIT_ENGINE_SRCS) tests/support/fakekernel.c
 $(B)/unit/test-state: tests/unit/test-state.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
 	$(UNIT_ENGINE_SRCS)
+# The UEFI boot-loader check of `gpu-vfio check`; it files its findings in an iommu_report.
+$(B)/unit/test-esp: tests/unit/test-esp.c hook/esp.c lib/iommucfg.c lib/grubcfg.c \
+	$(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
 
 $(UNIT_TESTS): $(UNIT_HDRS)
 	@scripts/ensure-deps.sh $(UNIT_PKGS)

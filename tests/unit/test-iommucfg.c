@@ -556,6 +556,43 @@ static void test_check_json_builtin_invalid_policy(void **state)
 	rm_rf(dir);
 }
 
+/* On UEFI, the ESP stub that searches another disk's filesystem fails the doctor. */
+static void test_check_esp_stub_mismatch(void **state)
+{
+	char dir[] = "/tmp/test-check.XXXXXX";
+	char *out;
+	int rootfd = check_root(dir, dep_ok, NULL);
+
+	set_mtime(dir, "etc/gpu-vfio.conf", 1700000000);
+	set_mtime(dir, "boot/initrd.img-6.1.0-13-amd64", 1700000100);
+	mkdirs(dir, "sys/firmware/efi");
+	mkdirs(dir, "boot/grub");
+	mkdirs(dir, "boot/efi/EFI/debian");
+	mkdirs(dir, "proc/self");
+	mkdirs(dir, "dev/disk/by-uuid");
+	mkdirs(dir, "sys/class/block/sda2");
+	mkdirs(dir, "sys/class/block/sdb1");
+	put(dir, "boot/efi/EFI/debian/grub.cfg",
+	    "search.fs_uuid 11111111-2222-3333-4444-555555555555 root hd0,gpt2\n"
+	    "set prefix=($root)'/boot/grub'\nconfigfile $prefix/grub.cfg\n");
+	put(dir, "proc/self/mountinfo", "22 1 8:17 / / rw - ext4 /dev/sdb1 rw\n");
+	put(dir, "sys/class/block/sda2/dev", "8:2\n");
+	put(dir, "sys/class/block/sdb1/dev", "8:17\n");
+	link_to(dir, "../../sda2", "dev/disk/by-uuid/11111111-2222-3333-4444-555555555555");
+	assert_int_equal(run_check(rootfd, NULL, false, &out), 1);
+	assert_non_null(strstr(out, "FAIL esp: the firmware's GRUB (/boot/efi/EFI/debian/grub.cfg) "
+				    "searches UUID 11111111-2222-3333-4444-555555555555 (sda2), but "
+				    "/boot/grub is on sdb1: update-grub edits a grub.cfg this machine "
+				    "does not boot (fix: reinstall GRUB for the disk that holds "
+				    "/boot/grub: grub-install, then update-grub)\n"));
+	free(out);
+	assert_int_equal(run_check(rootfd, NULL, true, &out), 1);
+	assert_non_null(strstr(out, "{\"name\":\"esp\",\"status\":\"fail\",\"message\":"));
+	free(out);
+	close(rootfd);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_check_all_ok),
 		cmocka_unit_test(test_check_stale_initramfs_and_missing_module),
 		cmocka_unit_test(test_check_json_builtin_invalid_policy),
+		cmocka_unit_test(test_check_esp_stub_mismatch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
