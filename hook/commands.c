@@ -261,9 +261,12 @@ int cmd_status(struct ctx *c)
 	r = scan_and_plan(c, &p, &m, &plan);
 	if (r)
 		goto out;
-	for (i = 0; i < m.n_devs; i++)
-		if (m.devs[i].vendor == 0x10de || (have_state && state_find(&st, m.devs[i].address)))
+	for (i = 0; i < m.n_devs; i++) {
+		if (m.devs[i].vendor == 0x10de || (have_state && state_find(&st, m.devs[i].address))) {
 			plan.e[i].listed = true;
+			(void)pci_read_subsys(c->rootfd, &m.devs[i]);
+		}
+	}
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,
 			       .st = have_state ? &st : NULL, .status = true };
 	if (c->prometheus)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Printing a plan or a status: the human table and the JSON of gpu-vfio(8). */
 #define _GNU_SOURCE 1
+#include <stdint.h>
 #include <string.h>
 
 #include "claim.h"
@@ -23,21 +24,85 @@ bool group_ready(int rootfd, const struct pci_machine *m, int group)
 	return true;
 }
 
-static void detail(const struct report *r, size_t i, char *buf, size_t size)
+/* One table row, built by hand: printf's formatting cost more than the scan on a machine
+ * with thousands of devices. Text is cut at the end of the buffer, never overrun. */
+struct row {
+	char buf[1024];
+	size_t n;
+};
+
+static void put(struct row *w, const char *s)
+{
+	size_t len = strnlen(s, sizeof(w->buf) - 1 - w->n);
+
+	memcpy(w->buf + w->n, s, len);
+	w->n += len;
+}
+
+/* s left-aligned in width columns, then one space (like "%-*s "). */
+static void put_left(struct row *w, const char *s, size_t width)
+{
+	size_t start = w->n;
+
+	put(w, s);
+	while (w->n - start < width && w->n < sizeof(w->buf) - 2)
+		w->buf[w->n++] = ' ';
+	if (w->n < sizeof(w->buf) - 2)
+		w->buf[w->n++] = ' ';
+}
+
+/* s right-aligned in width columns, then one space (like "%*s "). */
+static void put_right(struct row *w, const char *s, size_t width)
+{
+	size_t len = strlen(s);
+
+	while (len < width && w->n < sizeof(w->buf) - 2) {
+		w->buf[w->n++] = ' ';
+		len++;
+	}
+	put_left(w, s, 0);
+}
+
+static void put_hex(struct row *w, uint32_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	while (digits-- && w->n < sizeof(w->buf) - 1)
+		w->buf[w->n++] = hex[(v >> (4 * digits)) & 0xf];
+}
+
+static void put_uint(struct row *w, unsigned long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp) - 1;
+
+	tmp[i] = '\0';
+	do
+		tmp[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i > 0);
+	put(w, tmp + i);
+}
+
+/* The DETAIL column: "FILE:LINE: reason", or either alone, and the variant driver. */
+static void put_detail(struct row *w, const struct report *r, size_t i)
 {
 	const struct plan_entry *e = &r->plan->e[i];
-	char rule[300];
+	bool variant = e->action == ACT_CLAIM && e->vfio_driver[0] &&
+		       strcmp(e->vfio_driver, "vfio-pci") != 0;
 
-	format_rule(r->p, e->rule, rule, sizeof(rule));
-	if (e->action == ACT_CLAIM && e->vfio_driver[0] && strcmp(e->vfio_driver, "vfio-pci") != 0) {
-		snprintf(buf, size, "%s%s%s (variant driver %s)", rule, rule[0] && e->reason[0] ? ": " : "",
-			 e->reason, e->vfio_driver);
-		return;
+	if (e->rule >= 0) {
+		put(w, r->p->rules[e->rule].file);
+		put(w, ":");
+		put_uint(w, r->p->rules[e->rule].line);
+		if (e->reason[0])
+			put(w, ": ");
 	}
-	if (rule[0] && e->reason[0])
-		snprintf(buf, size, "%s: %s", rule, e->reason);
-	else
-		snprintf(buf, size, "%s", rule[0] ? rule : e->reason);
+	put(w, e->reason);
+	if (variant) {
+		put(w, " (variant driver ");
+		put(w, e->vfio_driver);
+		put(w, ")");
+	}
 }
 
 void report_json(FILE *f, const struct report *r)
@@ -112,7 +177,7 @@ void report_table(FILE *f, const struct report *r)
 		const struct pci_dev *d = &m->devs[i];
 		const struct plan_entry *e = &r->plan->e[i];
 		const struct state_entry *se = r->st ? state_find(r->st, d->address) : NULL;
-		char group[16], text[720];
+		struct row w;
 
 		if (!e->listed)
 			continue;
@@ -125,20 +190,33 @@ void report_table(FILE *f, const struct report *r)
 					"DRIVER", "GROUP", "ACTION", "DETAIL");
 			any = true;
 		}
-		if (d->iommu_group >= 0)
-			snprintf(group, sizeof(group), "%d", d->iommu_group);
-		else
-			snprintf(group, sizeof(group), "-");
-		detail(r, i, text, sizeof(text));
-		if (r->status)
-			fprintf(f, "%-13s %04x:%04x %06x %-14s %5s %-5s %-8s %-8s %s\n", d->address,
-				d->vendor, d->device, d->class, d->driver[0] ? d->driver : "-", group,
-				group_ready(r->rootfd, m, d->iommu_group) ? "yes" : "no",
-				se ? se->action : "-", action_name(e->action), text);
-		else
-			fprintf(f, "%-13s %04x:%04x %06x %-14s %5s %-8s %s\n", d->address, d->vendor,
-				d->device, d->class, d->driver[0] ? d->driver : "-", group,
-				action_name(e->action), text);
+		w.n = 0;
+		put_left(&w, d->address, 13);
+		put_hex(&w, d->vendor, 4);
+		put(&w, ":");
+		put_hex(&w, d->device, 4);
+		put(&w, " ");
+		put_hex(&w, d->class, 6);
+		put(&w, " ");
+		put_left(&w, d->driver[0] ? d->driver : "-", 14);
+		if (d->iommu_group >= 0) {
+			struct row g = { .n = 0 };
+
+			put_uint(&g, (unsigned long)d->iommu_group);
+			g.buf[g.n] = '\0';
+			put_right(&w, g.buf, 5);
+		} else {
+			put_right(&w, "-", 5);
+		}
+		if (r->status) {
+			put_left(&w, group_ready(r->rootfd, m, d->iommu_group) ? "yes" : "no", 5);
+			put_left(&w, se ? se->action : "-", 8);
+		}
+		put_left(&w, action_name(e->action), 8);
+		put_detail(&w, r, i);
+		/* Room for the newline is kept by put(). */
+		w.buf[w.n++] = '\n';
+		fwrite(w.buf, 1, w.n, f);
 	}
 	if (!any)
 		fprintf(f, "No device matches the policy.\n");

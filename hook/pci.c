@@ -189,16 +189,44 @@ static void format_modalias(struct pci_dev *d)
 	*p = '\0';
 }
 
+int pci_read_subsys(int rootfd, struct pci_dev *d)
+{
+	char path[96];
+	uint32_t v;
+	size_t len;
+
+	if (!d->subsys_pending)
+		return 0;
+	d->subsys_pending = false;
+	len = (size_t)snprintf(path, sizeof(path), DEVICES_DIR "/%s/", d->address);
+	if (len >= sizeof(path) - sizeof("subsystem_vendor"))
+		return -EINVAL;
+	strcpy(path + len, "subsystem_vendor");
+	if (read_hex_at(rootfd, path, &v) == 0)
+		d->subvendor = (uint16_t)v;
+	strcpy(path + len, "subsystem_device");
+	if (read_hex_at(rootfd, path, &v) == 0)
+		d->subdevice = (uint16_t)v;
+	return 0;
+}
+
 int pci_read_details(int rootfd, struct pci_dev *d)
 {
-	int devfd = open_dev(rootfd, d->address);
+	char path[96];
+	size_t len;
 
-	if (devfd < 0)
-		return -ENODEV;
-	d->is_vf = faccessat(devfd, "physfn", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	if (read_int_at(devfd, "sriov_numvfs", &d->sriov_numvfs) < 0)
+	/* Paths from the root: on a large machine, opening each device's directory for two
+	 * lookups costs more than the lookups. */
+	len = (size_t)snprintf(path, sizeof(path), DEVICES_DIR "/%s/", d->address);
+	if (len >= sizeof(path) - sizeof("sriov_numvfs"))
+		return -EINVAL;
+	/* Only a function whose config space reads vendor 0xffff can be a VF. */
+	strcpy(path + len, "physfn");
+	d->is_vf = d->maybe_vf && faccessat(rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	strcpy(path + len, "sriov_numvfs");
+	if (read_int_at(rootfd, path, &d->sriov_numvfs) < 0)
 		d->sriov_numvfs = -1;
-	close(devfd);
+	(void)pci_read_subsys(rootfd, d);
 	/* The kernel's modalias attribute is made of these fields (pci-sysfs.c), in this
 	 * format since 2.6: no need to read it. */
 	format_modalias(d);
@@ -276,11 +304,17 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 	 * in a capability: those two read the files. */
 	n = read_config(devfd, cfg, sizeof(cfg));
 	d->header_type = n >= 0x0f ? cfg[0x0e] & 0x7f : 0xff;
-	if (n >= 0x30 && d->header_type == 0 && le16(cfg) != 0xffff) {
+	/* SR-IOV: a VF's vendor and device registers read 0xffff. */
+	d->maybe_vf = n < 2 || le16(cfg) == 0xffff;
+	if (n >= 0x30 && le16(cfg) != 0xffff) {
 		d->vendor = le16(cfg);
 		d->device = le16(cfg + 2);
-		d->subvendor = le16(cfg + 0x2c);
-		d->subdevice = le16(cfg + 0x2e);
+		if (d->header_type == 0) {
+			d->subvendor = le16(cfg + 0x2c);
+			d->subdevice = le16(cfg + 0x2e);
+		} else {
+			d->subsys_pending = true; /* pci_read_subsys(), when wanted */
+		}
 	} else {
 		r = read_hex_at(devfd, "vendor", &v);
 		if (r < 0)

@@ -23,6 +23,8 @@ struct pci_dev {
 	int iommu_group; /* -1 without one */
 	bool noiommu; /* the group is a vfio-noiommu group: set by the planner */
 	bool is_vf;
+	bool maybe_vf; /* config space reads vendor 0xffff (or could not be read) */
+	bool subsys_pending; /* a bridge: subsystem ids not read yet (pci_read_subsys) */
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
 	char modalias[128]; /* read on demand: pci_read_details() */
 };
@@ -42,6 +44,10 @@ struct pci_key_idx {
 	size_t idx;
 };
 int pci_sort_keys(struct pci_key_idx *a, size_t n);
+
+/* Read a bridge's subsystem ids (in a capability, not in its config header), which only
+ * rules with subvendor=/subdevice= and reports of listed devices need. */
+int pci_read_subsys(int rootfd, struct pci_dev *d);
 
 /* Read is_vf and sriov_numvfs, and make modalias, which only devices a claim rule decided
  * need (the scan leaves them false, -1 and ""). */

@@ -266,7 +266,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 {
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
-	bool need_numa = false, last_noiommu = false;
+	bool need_numa = false, need_subsys = false, last_noiommu = false;
 	int last_group = -1;
 	struct pci_key_idx *mem;
 	size_t *idx, i, j, k, n_mem = 0;
@@ -275,8 +275,10 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	if (!plan.e)
 		return -ENOMEM;
 
-	for (i = 0; i < p->n_rules; i++)
+	for (i = 0; i < p->n_rules; i++) {
 		need_numa |= (p->rules[i].keys & (1u << KEY_NUMA_NODE)) != 0;
+		need_subsys |= (p->rules[i].keys & (1u << KEY_SUBVENDOR | 1u << KEY_SUBDEVICE)) != 0;
+	}
 	for (i = 0; i < m->n_devs; i++) {
 		struct pci_dev *d = &m->devs[i];
 		struct match_target t;
@@ -284,6 +286,8 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 
 		if (need_numa)
 			(void)pci_read_numa(rootfd, d);
+		if (need_subsys)
+			(void)pci_read_subsys(rootfd, d);
 		t = target_of(d);
 		e->via = -1;
 		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
@@ -340,6 +344,10 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	}
 	free(mem);
 	free(idx);
+	/* Reports show the subsystem ids of every listed device. */
+	for (i = 0; i < m->n_devs; i++)
+		if (plan.e[i].listed)
+			(void)pci_read_subsys(rootfd, &m->devs[i]);
 	*ret = plan;
 	return 0;
 }

@@ -182,6 +182,40 @@ static void test_bridges_by_header_type(void **state)
 	planned_free(&pl);
 }
 
+/* A bridge keeps its subsystem ids in a capability, not in its config header: they are
+ * read from sysfs when a rule asks for them and for every device a report lists. */
+static void test_bridge_subsystem_ids(void **state)
+{
+	char root[256], path[512];
+	struct planned pl;
+	struct pci_dev *rp;
+	FILE *f;
+
+	(void)state;
+	mkroot_machine("turing-4fn", root, sizeof(root));
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:01.0/subsystem_vendor", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0x1462\n", f);
+	fclose(f);
+
+	/* The keep rule decides only if the bridge's subsystem vendor was read. */
+	plan_machine(&pl, root, "claim vendor=10de class=0300\nkeep subvendor=1462 class=0604\n");
+	rp = pci_find(&pl.m, "0000:00:01.0");
+	assert_non_null(rp);
+	assert_int_equal(rp->subvendor, 0x1462);
+	assert_int_equal(entry_of(&pl, "0000:00:01.0")->rule, 1);
+	planned_free(&pl);
+
+	/* No rule asks, but the bridge is listed (it shares the GPU's group): read for reports. */
+	plan_machine(&pl, root, "claim vendor=10de class=0300\n");
+	rp = pci_find(&pl.m, "0000:00:01.0");
+	assert_true(entry_of(&pl, "0000:00:01.0")->listed);
+	assert_int_equal(rp->subvendor, 0x1462);
+	planned_free(&pl);
+	rm_tree(root);
+}
+
 static void test_hgx_broad_rule(void **state)
 {
 	static const char *const gpus[] = {
@@ -518,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_boot_vga),
 		cmocka_unit_test(test_boot_vga_is_no_companion),
 		cmocka_unit_test(test_bridges_by_header_type),
+		cmocka_unit_test(test_bridge_subsystem_ids),
 		cmocka_unit_test(test_hgx_broad_rule),
 		cmocka_unit_test(test_nvswitch_named),
 		cmocka_unit_test(test_storage_network),
