@@ -276,31 +276,42 @@ static void check_devices(struct iommu_report *r, int rootfd, const struct polic
 	pci_machine_free(&m);
 }
 
-int cmd_check(int rootfd, const char *policy_file, bool json)
+int check_run(int rootfd, const char *policy_file, struct iommu_report *report)
 {
-	struct iommu_report report = { 0 };
 	struct policy policy = { 0 };
 	struct iommu_facts facts;
 	int r, q;
 
+	memset(report, 0, sizeof(*report));
 	r = iommu_facts_gather(&facts, rootfd, NULL);
-	if (r < 0) {
-		fprintf(stderr, "gpu-vfio: check: cannot read the IOMMU setup: %s\n", strerror(-r));
-		return 1;
-	}
-	iommu_analyse(&facts, &report);
-	check_modules(&report, rootfd, facts.kver);
+	if (r < 0)
+		return r;
+	iommu_analyse(&facts, report);
+	check_modules(report, rootfd, facts.kver);
 	q = policy_load(&policy, rootfd, policy_file, 0);
-	check_policy(&report, &policy, q);
-	check_initramfs(&report, rootfd, facts.kver, &policy, policy_file);
-	esp_check(rootfd, &report);
+	check_policy(report, &policy, q);
+	check_initramfs(report, rootfd, facts.kver, &policy, policy_file);
+	esp_check(rootfd, report);
 	if (q == 0)
-		check_devices(&report, rootfd, &policy);
+		check_devices(report, rootfd, &policy);
 	policy_free(&policy);
 	iommu_facts_free(&facts);
-	if (report.oom) {
+	return report->oom ? -ENOMEM : 0;
+}
+
+int cmd_check(int rootfd, const char *policy_file, bool json)
+{
+	struct iommu_report report;
+	int r;
+
+	r = check_run(rootfd, policy_file, &report);
+	if (r < 0) {
+		if (report.oom)
+			fprintf(stderr, "gpu-vfio: check: out of memory\n");
+		else
+			fprintf(stderr, "gpu-vfio: check: cannot read the IOMMU setup: %s\n",
+				strerror(-r));
 		iommu_report_free(&report);
-		fprintf(stderr, "gpu-vfio: check: out of memory\n");
 		return 1;
 	}
 	if (json)

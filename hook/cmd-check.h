@@ -4,6 +4,13 @@
 
 #include <stdbool.h>
 
+#include "iommucfg.h"
+
+/* Run every check against the root into *report; free it with iommu_report_free() whatever
+ * is returned. Returns 0; -ENOMEM when findings were lost (report->oom, the IOMMU verdict
+ * still stands); or another -errno when the IOMMU setup cannot be read (report empty). */
+int check_run(int rootfd, const char *policy_file, struct iommu_report *report);
+
 /* Run every check against the root; print one line per check (or JSON with json).
  * policy_file: a host path replacing /etc/gpu-vfio.conf + /etc/gpu-vfio.d, or NULL.
  * Returns the exit status: 1 when any check fails (or the root cannot be read), else 0. */

@@ -1,21 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* status --prometheus: node_exporter textfile metrics for fleet monitoring. */
 #define _GNU_SOURCE 1
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cloud.h"
 #include "cmd-check.h"
 #include "iommucfg.h"
-#include "json.h"
 #include "metrics.h"
-#include "rootfs.h"
-
-#define DOCTOR_OUTPUT_MAX (1 << 20)
 
 /* A label value in the text exposition format: backslash, quote and newline escaped. */
 static void label(FILE *f, const char *key, const char *value, bool first)
@@ -99,108 +90,59 @@ static void write_devices(FILE *f, const struct report *rep)
 	}
 }
 
-/* Run `gpu-vfio check --json` in a child, so the metrics report exactly what the doctor
- * decides (the initramfs check lives there) without printing its text. Returns the JSON
- * in *ret (free it) or -errno. */
-static int doctor_json(const struct ctx *c, char **ret)
-{
-	int pipefd[2], status, r;
-	size_t len;
-	char *buf;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	/* The child inherits stdout's buffer: empty it first, or it is printed twice. */
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return r;
-	}
-	if (pid == 0) {
-		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		(void)cmd_check(c->rootfd, c->policy_file, true);
-		fflush(stdout);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	r = fd_read_alloc(pipefd[0], DOCTOR_OUTPUT_MAX, &buf, &len);
-	close(pipefd[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (r == 0)
-			free(buf);
-		return -EIO;
-	}
-	if (r < 0)
-		return r;
-	if (len == 0) {
-		free(buf);
-		return -EIO;
-	}
-	*ret = buf;
-	return 0;
-}
-
 struct checks {
 	char name[16][32];
 	int severity[16]; /* the worst finding of each check: 0 ok, 1 warn, 2 fail */
 	size_t n;
 };
 
-static int add_finding(const struct json_object *o, void *userdata)
+/* The worst finding of each check, in the doctor's order. */
+static void collect_checks(const struct iommu_report *ir, struct checks *ch)
 {
-	struct checks *ch = userdata;
-	const char *name = json_get(o, "name"), *status = json_get(o, "status");
-	int sev;
-	size_t i;
+	size_t i, j;
 
-	if (!name || !status)
-		return 0;
-	sev = strcmp(status, "fail") == 0 ? 2 : strcmp(status, "warn") == 0 ? 1 : 0;
-	for (i = 0; i < ch->n && strcmp(ch->name[i], name) != 0; i++)
-		;
-	if (i == ch->n) {
-		if (ch->n == sizeof(ch->name) / sizeof(ch->name[0]))
-			return 0;
-		snprintf(ch->name[ch->n], sizeof(ch->name[0]), "%s", name);
-		ch->severity[ch->n++] = sev;
-	} else if (sev > ch->severity[i]) {
-		ch->severity[i] = sev;
+	for (j = 0; j < ir->n_findings; j++) {
+		const struct finding *fd = &ir->findings[j];
+		int sev = fd->severity == SEV_FAIL ? 2 : fd->severity == SEV_WARN ? 1 : 0;
+
+		for (i = 0; i < ch->n && strcmp(ch->name[i], fd->name) != 0; i++)
+			;
+		if (i == ch->n) {
+			if (ch->n == sizeof(ch->name) / sizeof(ch->name[0]))
+				continue;
+			snprintf(ch->name[ch->n], sizeof(ch->name[0]), "%s", fd->name);
+			ch->severity[ch->n++] = sev;
+		} else if (sev > ch->severity[i]) {
+			ch->severity[i] = sev;
+		}
 	}
-	return 0;
 }
 
+/* The node's series, from one run of the doctor (gpu-vfio check). */
 static void write_node(FILE *f, const struct ctx *c, bool policy_valid)
 {
-	struct iommu_report ir = { 0 };
-	struct iommu_facts facts;
+	struct iommu_report ir;
 	struct checks ch = { .n = 0 };
-	char *json = NULL;
-	int stale = -1;
+	int stale = -1, r;
 	size_t i;
 
-	if (iommu_facts_gather(&facts, c->rootfd, NULL) == 0) {
-		iommu_analyse(&facts, &ir);
+	r = check_run(c->rootfd, c->policy_file, &ir);
+	if (r == 0 || ir.oom) {
 		header(f, "gpu_vfio_iommu_active",
 		       "1 when an IOMMU is active on the running kernel (/sys/class/iommu).");
 		fprintf(f, "gpu_vfio_iommu_active %d\n", ir.inactive_now ? 0 : 1);
-		iommu_report_free(&ir);
-		iommu_facts_free(&facts);
 	}
 	header(f, "gpu_vfio_policy_valid", "1 when the policy (gpu-vfio.conf(5)) is valid.");
 	fprintf(f, "gpu_vfio_policy_valid %d\n", policy_valid ? 1 : 0);
 
-	if (doctor_json(c, &json) == 0 && json) {
-		(void)json_foreach_object(json, strlen(json), "checks", add_finding, &ch);
-		free(json);
+	/* A doctor that lost findings gives no verdict. */
+	if (r == 0) {
+		collect_checks(&ir, &ch);
 		for (i = 0; i < ch.n; i++)
 			if (strcmp(ch.name[i], "initramfs") == 0)
 				stale = ch.severity[i] == 2;
 	}
+	iommu_report_free(&ir);
 	/* Without a verdict the series is left out rather than reported as fresh. */
 	if (stale >= 0) {
 		header(f, "gpu_vfio_initramfs_stale",
