@@ -66,14 +66,9 @@ static int collect(struct ctx *c, struct policy *p, struct pci_machine *m, struc
 	size_t i, n = 0;
 	int r;
 
-	r = policy_load(p, c->rootfd, c->policy_file, 0);
-	if (r < 0) {
-		for (i = 0; i < p->n_errors; i++)
-			fprintf(stderr, "%s\n", p->errors[i]);
-		if (!p->n_errors)
-			fprintf(stderr, "gpu-vfio: cannot load the policy: %s\n", strerror(-r));
-		return EXIT_ERROR;
-	}
+	r = load_policy(c, p, 0, false);
+	if (r)
+		return r;
 	if (pci_scan(c->rootfd, m) < 0 || plan_build(c->rootfd, m, p, plan) < 0) {
 		fprintf(stderr, "gpu-vfio: cannot read the PCI devices below %s\n", c->root);
 		return EXIT_ERROR;

@@ -20,8 +20,7 @@
 #include "rootfs.h"
 #include "state.h"
 
-/* Load the policy; on errors print every one of them. Returns 0 or EXIT_ERROR. */
-static int load_policy(struct ctx *c, struct policy *p, unsigned flags, bool to_log)
+int load_policy(struct ctx *c, struct policy *p, unsigned flags, bool to_log)
 {
 	size_t i;
 	int r;
