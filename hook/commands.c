@@ -263,7 +263,7 @@ int cmd_status(struct ctx *c)
 	for (i = 0; i < m.n_devs; i++) {
 		if (m.devs[i].vendor == 0x10de || (have_state && state_find(&st, m.devs[i].address))) {
 			plan.e[i].listed = true;
-			(void)pci_read_subsys(c->rootfd, &m.devs[i]);
+			pci_read_subsys(c->rootfd, &m.devs[i]);
 		}
 	}
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,

@@ -189,60 +189,51 @@ static void format_modalias(struct pci_dev *d)
 	*p = '\0';
 }
 
-int pci_read_subsys(int rootfd, struct pci_dev *d)
+/* "sys/bus/pci/devices/ADDRESS/NAME", relative to the root fd. Reading attributes by path
+ * costs fewer syscalls than opening the device's directory for one or two of them. */
+static const char *dev_attr(char *buf, size_t size, const struct pci_dev *d, const char *name)
+{
+	int n = snprintf(buf, size, DEVICES_DIR "/%s/%s", d->address, name);
+
+	return n > 0 && (size_t)n < size ? buf : "";
+}
+
+void pci_read_subsys(int rootfd, struct pci_dev *d)
 {
 	char path[96];
 	uint32_t v;
-	size_t len;
 
 	if (!d->subsys_pending)
-		return 0;
+		return;
 	d->subsys_pending = false;
-	len = (size_t)snprintf(path, sizeof(path), DEVICES_DIR "/%s/", d->address);
-	if (len >= sizeof(path) - sizeof("subsystem_vendor"))
-		return -EINVAL;
-	strcpy(path + len, "subsystem_vendor");
-	if (read_hex_at(rootfd, path, &v) == 0)
+	if (read_hex_at(rootfd, dev_attr(path, sizeof(path), d, "subsystem_vendor"), &v) == 0)
 		d->subvendor = (uint16_t)v;
-	strcpy(path + len, "subsystem_device");
-	if (read_hex_at(rootfd, path, &v) == 0)
+	if (read_hex_at(rootfd, dev_attr(path, sizeof(path), d, "subsystem_device"), &v) == 0)
 		d->subdevice = (uint16_t)v;
-	return 0;
 }
 
-int pci_read_details(int rootfd, struct pci_dev *d)
+void pci_read_details(int rootfd, struct pci_dev *d)
 {
 	char path[96];
-	size_t len;
 
-	/* Paths from the root: on a large machine, opening each device's directory for two
-	 * lookups costs more than the lookups. */
-	len = (size_t)snprintf(path, sizeof(path), DEVICES_DIR "/%s/", d->address);
-	if (len >= sizeof(path) - sizeof("sriov_numvfs"))
-		return -EINVAL;
 	/* Only a function whose config space reads vendor 0xffff can be a VF. */
-	strcpy(path + len, "physfn");
-	d->is_vf = d->maybe_vf && faccessat(rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	strcpy(path + len, "sriov_numvfs");
-	if (read_int_at(rootfd, path, &d->sriov_numvfs) < 0)
+	d->is_vf = d->maybe_vf && faccessat(rootfd, dev_attr(path, sizeof(path), d, "physfn"), F_OK,
+					    AT_SYMLINK_NOFOLLOW) == 0;
+	if (read_int_at(rootfd, dev_attr(path, sizeof(path), d, "sriov_numvfs"),
+			&d->sriov_numvfs) < 0)
 		d->sriov_numvfs = -1;
-	(void)pci_read_subsys(rootfd, d);
+	pci_read_subsys(rootfd, d);
 	/* The kernel's modalias attribute is made of these fields (pci-sysfs.c), in this
 	 * format since 2.6: no need to read it. */
 	format_modalias(d);
-	return 0;
 }
 
-int pci_read_numa(int rootfd, struct pci_dev *d)
+void pci_read_numa(int rootfd, struct pci_dev *d)
 {
-	int devfd = open_dev(rootfd, d->address);
+	char path[96];
 
-	if (devfd < 0)
-		return -ENODEV;
-	if (read_int_at(devfd, "numa_node", &d->numa_node) < 0)
+	if (read_int_at(rootfd, dev_attr(path, sizeof(path), d, "numa_node"), &d->numa_node) < 0)
 		d->numa_node = -1;
-	close(devfd);
-	return 0;
 }
 
 static int hexdigits(const char *s, size_t n, uint32_t *ret)

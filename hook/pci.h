@@ -47,17 +47,17 @@ int pci_sort_keys(struct pci_key_idx *a, size_t n);
 
 /* Read a bridge's subsystem ids (in a capability, not in its config header), which only
  * rules with subvendor=/subdevice= and reports of listed devices need. */
-int pci_read_subsys(int rootfd, struct pci_dev *d);
+void pci_read_subsys(int rootfd, struct pci_dev *d);
 
 /* Read is_vf and sriov_numvfs, and make modalias, which only devices a claim rule decided
  * need (the scan leaves them false, -1 and ""). */
-int pci_read_details(int rootfd, struct pci_dev *d);
+void pci_read_details(int rootfd, struct pci_dev *d);
 
 /* Is IOMMU group g a vfio-noiommu group (no DMA isolation)? */
 bool pci_group_is_noiommu(int rootfd, int g);
 
 /* Read numa_node (the scan leaves it -1: only rules with numa-node= need it). */
-int pci_read_numa(int rootfd, struct pci_dev *d);
+void pci_read_numa(int rootfd, struct pci_dev *d);
 
 /* Re-read the mutable state of one device (driver, override, group). -ENODEV if gone. */
 int pci_refresh(int rootfd, struct pci_dev *d);

@@ -285,9 +285,9 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		struct plan_entry *e = &plan.e[i];
 
 		if (need_numa)
-			(void)pci_read_numa(rootfd, d);
+			pci_read_numa(rootfd, d);
 		if (need_subsys)
-			(void)pci_read_subsys(rootfd, d);
+			pci_read_subsys(rootfd, d);
 		t = target_of(d);
 		e->via = -1;
 		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
@@ -300,7 +300,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 			snprintf(e->reason, sizeof(e->reason), "keep rule");
 			continue;
 		}
-		(void)pci_read_details(rootfd, d);
+		pci_read_details(rootfd, d);
 		/* The functions of a card are neighbours in address order and share a group. */
 		if (d->iommu_group >= 0 && d->iommu_group != last_group) {
 			last_group = d->iommu_group;
@@ -347,7 +347,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	/* Reports show the subsystem ids of every listed device. */
 	for (i = 0; i < m->n_devs; i++)
 		if (plan.e[i].listed)
-			(void)pci_read_subsys(rootfd, &m->devs[i]);
+			pci_read_subsys(rootfd, &m->devs[i]);
 	*ret = plan;
 	return 0;
 }
@@ -369,7 +369,7 @@ void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *
 		if (e->action != ACT_CLAIM)
 			continue;
 		if (!d->modalias[0])
-			(void)pci_read_details(rootfd, d);
+			pci_read_details(rootfd, d);
 		for (j = 0; j < n_cache && strcmp(cache[j].modalias, d->modalias) != 0; j++)
 			;
 		if (j < n_cache) {

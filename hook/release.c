@@ -115,7 +115,7 @@ static int release_group(struct ctx *c, struct pci_machine *m, int group, struct
 			continue;
 		}
 		/* The native driver may not be loaded yet: claim ran before udev. */
-		(void)pci_read_details(c->rootfd, d);
+		pci_read_details(c->rootfd, d);
 		if (c->live && d->modalias[0] && modules_ensure(mods, d->modalias, &would) < 0)
 			log_notice("%s: no native driver module loaded for %s", d->address, d->modalias);
 		(void)sysfs_write_deadline(c->rootfd, "sys/bus/pci/drivers_probe", d->address, 5000);
