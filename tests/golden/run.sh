@@ -37,39 +37,16 @@ if [ $# -eq 0 ]; then
 	set -- "$here"/[0-9]*/
 fi
 
+# shellcheck source-path=SCRIPTDIR source=../support/fakekernel.sh
+. "$top/tests/support/fakekernel.sh"
 tmp=$(mktemp -d)
 fk_pid=
 cleanup() {
-	stop_fakekernel
+	fk_stop
 	rm -rf "$tmp"
-}
-stop_fakekernel() {
-	if [ -n "$fk_pid" ]; then
-		kill "$fk_pid" 2>/dev/null
-		wait "$fk_pid" 2>/dev/null
-		fk_pid=
-	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-# Start the fake kernel on $1 with the options in file $2; wait until it serves the root.
-start_fakekernel() {
-	root=$1
-	# shellcheck disable=SC2046 # the options file holds words to split
-	"$fakekernel" "$root" $(cat "$2") >"$tmp/fakekernel.log" 2>&1 &
-	fk_pid=$!
-	i=0
-	while [ ! -e "$root/.fake/ready" ]; do
-		i=$((i + 1))
-		if [ $i -gt 500 ] || ! kill -0 "$fk_pid" 2>/dev/null; then
-			echo "fake kernel did not start:" >&2
-			cat "$tmp/fakekernel.log" >&2
-			return 1
-		fi
-		sleep 0.01
-	done
-}
 
 # Replace the root's path by ROOT (the path has no newline; escape sed's specials).
 normalise() {
@@ -111,7 +88,8 @@ run_case() {
 		return 1
 	fi
 	if [ -f "$dir/fakekernel" ]; then
-		start_fakekernel "$root" "$dir/fakekernel" || return 1
+		# shellcheck disable=SC2046 # the options file holds words to split
+		fk_start "$root" "$tmp/fakekernel.log" $(cat "$dir/fakekernel") || return 1
 	fi
 
 	wrapper=
@@ -130,7 +108,7 @@ run_case() {
 		normalise "$root" <"$work/o" >>"$work/out"
 		normalise "$root" <"$work/e" >>"$work/err"
 	done <"$dir/args"
-	stop_fakekernel
+	fk_stop
 
 	if [ "${GOLDEN_UPDATE:-0}" = 1 ]; then
 		cp "$work/out" "$dir/expected.out"

@@ -32,7 +32,7 @@ if start_fakekernel "$hp"; then
 	t_rc "claim --device of a device no rule matches (the BMC VGA) exits 0" 0 \
 		"$gpu_vfio" --root "$hp" claim --device 0000:0e:00.0
 	t "and says there is nothing to do" grep -q "not wanted by the policy" "$last"
-	stop_fakekernel
+	fk_stop
 fi
 t_rc "claim --device with a malformed address exits 2" 2 \
 	"$gpu_vfio" --root "$hp" claim --device 0000:03:00
@@ -56,7 +56,7 @@ if start_fakekernel "$hp4"; then
 	t "the iGPU and the chipset audio stay with the host" \
 		eval '[ "$(driver "$hp4" 0000:00:02.0)" = i915 ] &&
 		      [ "$(driver "$hp4" 0000:00:1f.3)" = snd_hda_intel ]'
-	stop_fakekernel
+	fk_stop
 fi
 
 # A blocked group: exit 3, nothing bound.
@@ -65,5 +65,5 @@ if start_fakekernel "$work/hps/root"; then
 	t_rc "claim --device of a GPU in a group with a SATA controller exits 3" 3 \
 		"$gpu_vfio" --root "$work/hps/root" claim --device 0000:1e:00.0
 	t "it stays on nouveau" eval '[ "$(driver "$work/hps/root" 0000:1e:00.0)" = nouveau ]'
-	stop_fakekernel
+	fk_stop
 fi

@@ -34,14 +34,9 @@ passed=0
 failed=0
 fk_pid=
 
-stop_fakekernel() {
-	if [ -n "$fk_pid" ]; then
-		kill "$fk_pid" 2>/dev/null
-		wait "$fk_pid" 2>/dev/null
-		fk_pid=
-	fi
-}
-trap stop_fakekernel EXIT
+# shellcheck source-path=SCRIPTDIR source=../support/fakekernel.sh
+. "$top/tests/support/fakekernel.sh"
+trap fk_stop EXIT
 trap 'exit 1' INT TERM
 
 ok() {
@@ -103,25 +98,16 @@ mkroot() {
 		chmod 0644 "$work/$1/root/etc/gpu-vfio.conf"
 }
 
+# start_fakekernel ROOT: the fake kernel on ROOT, with vfio-pci registered.
 start_fakekernel() {
-	"$fakekernel" "$1" --load-driver vfio-pci:vfio_pci >"$work/fakekernel.log" 2>&1 &
-	fk_pid=$!
-	i=0
-	while [ ! -e "$1/.fake/ready" ]; do
-		i=$((i + 1))
-		if [ $i -gt 500 ] || ! kill -0 "$fk_pid" 2>/dev/null; then
-			cat "$work/fakekernel.log" >&2
-			return 1
-		fi
-		sleep 0.01
-	done
+	fk_start "$1" "$work/fakekernel.log" --load-driver vfio-pci:vfio_pci
 }
 
 # claimed ROOT: an HGX root after `gpu-vfio claim`, as the nodes look after boot.
 claim_root() {
 	start_fakekernel "$1" && "$gpu_vfio" --root "$1" claim >"$work/claim.log" 2>&1
 	rc=$?
-	stop_fakekernel
+	fk_stop
 	return $rc
 }
 
