@@ -17,14 +17,8 @@ import sys
 
 import yaml
 
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failures += 1
+import tap
+from tap import check
 
 
 def main():
@@ -63,8 +57,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:
-        check(False, "the YAML parses and has the structure: %s: %s" % (type(e).__name__, e))
-    sys.exit(1 if failures else 0)
+    tap.run(main, "the YAML parses and has the structure")

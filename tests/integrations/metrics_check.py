@@ -20,16 +20,11 @@ import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
-failures = 0
+import tap
+from tap import check
+
 STATES = {"claim", "claimed", "keep", "blocked", "failed", "none"}
 DEVICE_LABELS = {"address", "vendor", "device", "class", "name", "driver", "state"}
-
-
-def check(ok, what):
-    global failures
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failures += 1
 
 
 def main():
@@ -79,8 +74,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:
-        check(False, "the metrics parse: %s: %s" % (type(e).__name__, e))
-    sys.exit(1 if failures else 0)
+    tap.run(main, "the metrics parse")

@@ -20,7 +20,9 @@ import os
 import re
 import sys
 
-failures = 0
+import tap
+from tap import check
+
 
 # The keys this rule may use, and the operators udev allows for each.
 MATCH_OPS = ("==", "!=")
@@ -31,13 +33,6 @@ KEYS = {
     "TAG": MATCH_OPS + ASSIGN_OPS, "GOTO": ("=",), "LABEL": ("=",), "RUN": ASSIGN_OPS,
 }
 TOKEN = re.compile(r'\s*([A-Z_]+)(?:\{([^}]*)\})?\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"\s*(,|$)')
-
-
-def check(ok, what):
-    global failures
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failures += 1
 
 
 def parse(path):
@@ -157,8 +152,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:
-        check(False, "the rules parse: %s: %s" % (type(e).__name__, e))
-    sys.exit(1 if failures else 0)
+    tap.run(main, "the rules parse")
