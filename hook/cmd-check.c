@@ -16,14 +16,16 @@
 #include "esp.h"
 #include "iommucfg.h"
 #include "json.h"
+#include "modules.h"
 #include "pci.h"
 #include "plan.h"
 #include "policy.h"
 #include "rootfs.h"
 
 /* Does modules.dep / modules.builtin list the module file (any compression)? The path
- * is matched after a '/', so "vfio-pci" does not match "nvgrace-gpu-vfio-pci". */
-static bool lists_module(const char *text, const char *file)
+ * is matched after a '/', so "vfio-pci" does not match "nvgrace-gpu-vfio-pci". When path
+ * is set, the listed path (the text up to the match's ':' or end of line) is copied there. */
+static bool lists_module(const char *text, const char *file, char *path, size_t size)
 {
 	size_t len = strlen(file);
 	const char *p = text;
@@ -32,32 +34,175 @@ static bool lists_module(const char *text, const char *file)
 		bool start = p > text && p[-1] == '/';
 		char next = p[len];
 
-		if (start && (next == ':' || next == '.' || next == '\n' || next == '\0'))
+		if (start && (next == ':' || next == '.' || next == '\n' || next == '\0')) {
+			const char *b = p, *e = p + strcspn(p, ":\n");
+
+			while (b > text && b[-1] != '\n')
+				b--;
+			if (path && (size_t)(e - b) < size) {
+				memcpy(path, b, (size_t)(e - b));
+				path[e - b] = '\0';
+			}
 			return true;
+		}
 		p += len;
 	}
 	return false;
 }
 
-static int module_state(int rootfd, const char *kver, const char *a, const char *b)
+/* 2: built in, 1: a module (its modules.dep path in path), 0: neither, -ENOENT: no
+ * modules.dep. */
+static int module_state(int rootfd, const char *kver, const char *a, const char *b,
+			char *path, size_t size)
 {
-	char path[PATH_MAX], *text;
+	char file[PATH_MAX], *text;
 	bool found;
 
-	(void)snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", kver);
-	if (root_read_alloc(rootfd, path, &text, NULL) == 0) {
-		found = lists_module(text, a) || lists_module(text, b);
+	*path = '\0';
+	(void)snprintf(file, sizeof(file), "/lib/modules/%s/modules.builtin", kver);
+	if (root_read_alloc(rootfd, file, &text, NULL) == 0) {
+		found = lists_module(text, a, NULL, 0) || lists_module(text, b, NULL, 0);
 		free(text);
 		if (found)
 			return 2;
 	}
-	(void)snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", kver);
-	if (root_read_alloc(rootfd, path, &text, NULL) == 0) {
-		found = lists_module(text, a) || lists_module(text, b);
+	(void)snprintf(file, sizeof(file), "/lib/modules/%s/modules.dep", kver);
+	if (root_read_alloc(rootfd, file, &text, NULL) == 0) {
+		found = lists_module(text, a, path, size) || lists_module(text, b, path, size);
 		free(text);
 		return found ? 1 : 0;
 	}
 	return -ENOENT;
+}
+
+/* The format of a module file from its magic, as libkmod and the kernel tell it. */
+static enum module_compression compression_of(const unsigned char *head, size_t len)
+{
+	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	static const unsigned char zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const unsigned char gzip[] = { 0x1f, 0x8b };
+
+	if (len >= sizeof(xz) && memcmp(head, xz, sizeof(xz)) == 0)
+		return MODULE_COMP_XZ;
+	if (len >= sizeof(zstd) && memcmp(head, zstd, sizeof(zstd)) == 0)
+		return MODULE_COMP_ZSTD;
+	if (len >= sizeof(gzip) && memcmp(head, gzip, sizeof(gzip)) == 0)
+		return MODULE_COMP_GZIP;
+	return MODULE_COMP_NONE;
+}
+
+static const char *compression_name(enum module_compression c)
+{
+	static const char *const names[] = { [MODULE_COMP_NONE] = "none", [MODULE_COMP_XZ] = "xz",
+					     [MODULE_COMP_ZSTD] = "zstd",
+					     [MODULE_COMP_GZIP] = "gzip" };
+
+	return names[c];
+}
+
+/* The kernel's in-kernel module decompression (CONFIG_MODULE_DECOMPRESS), as libkmod reads
+ * it: /sys/module/compression names one format; absent, the kernel takes ELF files only. */
+static enum module_compression kernel_compression(int rootfd)
+{
+	char buf[32];
+
+	if (root_read(rootfd, "sys/module/compression", buf, sizeof(buf)) <= 0)
+		return MODULE_COMP_NONE;
+	if (strcmp(buf, "xz") == 0)
+		return MODULE_COMP_XZ;
+	if (strcmp(buf, "zstd") == 0)
+		return MODULE_COMP_ZSTD;
+	if (strcmp(buf, "gzip") == 0)
+		return MODULE_COMP_GZIP;
+	return MODULE_COMP_NONE;
+}
+
+/* Reads the first bytes of the module file; -errno when it cannot be opened. */
+static int module_head(int rootfd, const char *path, enum module_compression *ret)
+{
+	unsigned char head[8];
+	ssize_t n;
+	int fd;
+
+	fd = openat(rootfd, root_rel(path), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	*ret = compression_of(head, (size_t)n);
+	return 0;
+}
+
+/* One module file, as a load would read it: its compression, who decompresses it (the
+ * kernel when /sys/module/compression names its format, else libkmod in this binary), and
+ * its modinfo read through libkmod, which proves the decoder works. */
+static void check_module_file(struct iommu_report *r, int rootfd, struct modules *m,
+			      const char *kver, const char *name, const char *dep_path,
+			      enum module_compression kernel)
+{
+	enum module_compression comp = MODULE_COMP_NONE;
+	char path[PATH_MAX], fix[PATH_MAX + 64], how[160];
+	struct module_info info;
+	size_t klen = strlen(kver);
+	const char *cname;
+	bool by_kernel;
+	int q;
+
+	(void)snprintf(path, sizeof(path), "/lib/modules/%s/%s", kver, dep_path);
+	(void)snprintf(fix, sizeof(fix), "reinstall the modules package of %s, then run depmod -a %s",
+		       kver, kver);
+	q = module_head(rootfd, path, &comp);
+	if (q < 0) {
+		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
+				 "%s: %s (listed in modules.dep) cannot be opened: %s", name, path,
+				 strerror(-q));
+		return;
+	}
+	cname = compression_name(comp);
+	by_kernel = comp != MODULE_COMP_NONE && comp == kernel;
+	if (comp == MODULE_COMP_NONE)
+		(void)snprintf(how, sizeof(how), "not compressed");
+	else if (by_kernel)
+		(void)snprintf(how, sizeof(how), "%s-compressed, decompressed by the kernel (/sys/module/compression: %s)",
+			       cname, cname);
+	else
+		(void)snprintf(how, sizeof(how), "%s-compressed, decompressed by this binary (the kernel decompresses %s)",
+			       cname, kernel == MODULE_COMP_NONE ? "no module" : compression_name(kernel));
+
+	if (!by_kernel && !modules_can_decompress(comp)) {
+		(void)snprintf(fix, sizeof(fix), "decompress the modules of %s (unxz/unzstd/gunzip, then depmod -a %s), or use a gpu-vfio built with the %s decoder",
+			       kver, kver, cname);
+		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
+				 "%s: %s is %s-compressed, the kernel decompresses %s and this binary has no %s decoder: loading it fails (Exec format error)",
+				 name, path, cname,
+				 kernel == MODULE_COMP_NONE ? "no module" : compression_name(kernel), cname);
+		return;
+	}
+	if (by_kernel && !modules_can_decompress(comp)) {
+		iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
+				 "%s: %s is %s (this binary has no %s decoder, so its modinfo is not read)",
+				 name, path, how, cname);
+		return;
+	}
+	q = modules_modinfo(m, dep_path, &info);
+	if (q < 0) {
+		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
+				 "%s: %s is %s, but libkmod cannot read it (%s): the file is damaged",
+				 name, path, how, strerror(-q));
+		return;
+	}
+	if (strncmp(info.vermagic, kver, klen) != 0 ||
+	    (info.vermagic[klen] != ' ' && info.vermagic[klen] != '\0')) {
+		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
+				 "%s: %s is built for another kernel (vermagic \"%s\"): %s refuses it",
+				 name, path, info.vermagic, kver);
+		return;
+	}
+	iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
+			 "%s: %s is %s; modinfo: name %s, vermagic matches %s", name, path, how,
+			 info.name, kver);
 }
 
 static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
@@ -69,7 +214,11 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 		{ "vfio_iommu_type1", "vfio_iommu_type1.ko", "vfio-iommu-type1.ko",
 		  "CONFIG_VFIO_IOMMU_TYPE1" },
 	};
-	char dir[PATH_MAX];
+	enum { N_MODS = sizeof(mods) / sizeof(*mods) };
+	char dir[PATH_MAX], dep_path[N_MODS][256];
+	enum module_compression kernel;
+	struct modules *m = NULL;
+	bool files = false;
 	size_t i;
 
 	if (!*kver) {
@@ -84,8 +233,9 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 				 "%s does not exist: no module can be loaded", dir);
 		return;
 	}
-	for (i = 0; i < sizeof(mods) / sizeof(*mods); i++) {
-		int st = module_state(rootfd, kver, mods[i].dash, mods[i].underscore);
+	for (i = 0; i < N_MODS; i++) {
+		int st = module_state(rootfd, kver, mods[i].dash, mods[i].underscore, dep_path[i],
+				      sizeof(dep_path[i]));
 
 		if (st == 2)
 			iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
@@ -104,7 +254,27 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 					 "run depmod -a for the running kernel",
 					 "%s/modules.dep is missing: cannot tell whether %s is available",
 					 dir, mods[i].name);
+		if (st == 1 && dep_path[i][0])
+			files = true;
+		else
+			dep_path[i][0] = '\0';
 	}
+	/* The module files, read as a load reads them; the test stand-ins of the module seam
+	 * read no module file, and the files go unchecked there. */
+	if (!files || !modules_can_decompress(MODULE_COMP_NONE) || modules_new(rootfd, false, &m) < 0)
+		return;
+	kernel = kernel_compression(rootfd);
+	if (kernel == MODULE_COMP_NONE)
+		iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
+				 "the kernel decompresses no module itself (no /sys/module/compression): libkmod decompresses compressed ones");
+	else
+		iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
+				 "the kernel decompresses %s modules itself (/sys/module/compression)",
+				 compression_name(kernel));
+	for (i = 0; i < N_MODS; i++)
+		if (dep_path[i][0])
+			check_module_file(r, rootfd, m, kver, mods[i].name, dep_path[i], kernel);
+	modules_free(m);
 }
 
 static void check_policy(struct iommu_report *r, const struct policy *p, int load_result)

@@ -6,11 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libkmod.h>
 
 #include "modules.h"
 #include "rootfs.h"
+
+#ifndef MODULES_DECOMPRESS_XZ
+#define MODULES_DECOMPRESS_XZ 0
+#endif
+#ifndef MODULES_DECOMPRESS_ZSTD
+#define MODULES_DECOMPRESS_ZSTD 0
+#endif
+#ifndef MODULES_DECOMPRESS_GZIP
+#define MODULES_DECOMPRESS_GZIP 0
+#endif
 
 struct modules {
 	int rootfd;
@@ -139,5 +150,61 @@ int modules_vfio_variant(struct modules *m, const char *modalias, char *buf, siz
 		kmod_module_unref(mod);
 	}
 	kmod_module_unref_list(list);
+	return r;
+}
+
+/* The decoders linked into libkmod: mk/kmod.mk (static kmod 34) and mk/valgrind.mk (the
+ * system's libkmod) say which with MODULES_DECOMPRESS_{XZ,ZSTD,GZIP}=1. */
+bool modules_can_decompress(enum module_compression c)
+{
+	switch (c) {
+	case MODULE_COMP_XZ:
+		return MODULES_DECOMPRESS_XZ;
+	case MODULE_COMP_ZSTD:
+		return MODULES_DECOMPRESS_ZSTD;
+	case MODULE_COMP_GZIP:
+		return MODULES_DECOMPRESS_GZIP;
+	case MODULE_COMP_NONE:
+		break;
+	}
+	return true;
+}
+
+int modules_modinfo(struct modules *m, const char *path, struct module_info *ret)
+{
+	struct kmod_list *info = NULL, *l;
+	struct kmod_module *mod;
+	char full[PATH_MAX];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!m->ctx)
+		return -ENOENT;
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", kmod_get_dirname(m->ctx), path) >=
+	    sizeof(full))
+		return -ENAMETOOLONG;
+	if (access(full, F_OK) < 0)
+		return -errno;
+	r = kmod_module_new_from_path(m->ctx, full, &mod);
+	if (r < 0)
+		return r;
+	snprintf(ret->name, sizeof(ret->name), "%s", kmod_module_get_name(mod));
+	r = kmod_module_get_info(mod, &info);
+	if (r >= 0) {
+		kmod_list_foreach(l, info) {
+			const char *key = kmod_module_info_get_key(l);
+			const char *value = kmod_module_info_get_value(l);
+
+			if (!value)
+				continue;
+			if (strcmp(key, "vermagic") == 0)
+				snprintf(ret->vermagic, sizeof(ret->vermagic), "%s", value);
+			else if (strcmp(key, "name") == 0)
+				snprintf(ret->name, sizeof(ret->name), "%s", value);
+		}
+		kmod_module_info_free_list(info);
+		r = 0;
+	}
+	kmod_module_unref(mod);
 	return r;
 }

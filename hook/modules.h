@@ -20,3 +20,27 @@ int modules_ensure(struct modules *m, const char *name, bool *ret_would_load);
 /* The VFIO variant driver modules.alias names for a device's modalias ("vfio_" + modalias),
  * copied to buf; -ENOENT when there is none (use vfio-pci). */
 int modules_vfio_variant(struct modules *m, const char *modalias, char *buf, size_t size);
+
+/* The compressed formats of module files (.ko.xz, .ko.zst, .ko.gz). */
+enum module_compression {
+	MODULE_COMP_NONE,
+	MODULE_COMP_XZ,
+	MODULE_COMP_ZSTD,
+	MODULE_COMP_GZIP,
+};
+
+/* Does this binary decompress c itself (libkmod with the decoder linked in)? For
+ * MODULE_COMP_NONE: does it read module files at all (false in the test stand-ins)? */
+bool modules_can_decompress(enum module_compression c);
+
+/* What a load would read of a module file: the file PATH (relative to the module directory,
+ * lib/modules/KVER, as modules.dep names it) opened and parsed by libkmod, which
+ * decompresses it in userspace as a load without the kernel's help does. */
+struct module_info {
+	char name[64];      /* modinfo name=, else the file's module name */
+	char vermagic[160]; /* modinfo vermagic= ("" if the module has none) */
+};
+
+/* Returns 0, -ENOENT (no module directory, no such file), or libkmod's -errno for a file
+ * it cannot read (-EINVAL/-ENOEXEC: corrupt, or a format it cannot decompress). */
+int modules_modinfo(struct modules *m, const char *path, struct module_info *ret);

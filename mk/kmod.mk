@@ -26,7 +26,9 @@ ZLIB_SRC    := $(SRC_DIR)/zlib
 KMOD_DIR    := $(B)/kmod
 KMOD_OBJ    := $(KMOD_DIR)/libkmod.o
 KMOD_HDR    := $(KMOD_DIR)/include/libkmod.h
-KMOD_CFLAGS := -I$(KMOD_DIR)/include
+# hook/modules.c: which compressed formats this libkmod decompresses itself.
+KMOD_CFLAGS := -I$(KMOD_DIR)/include -DMODULES_DECOMPRESS_XZ=1 -DMODULES_DECOMPRESS_ZSTD=1 \
+	-DMODULES_DECOMPRESS_GZIP=1
 
 KMOD_DEPS_PKGS := dpkg-dev musl-tools binutils xz-utils gpgv
 DEPS_PKGS      += $(KMOD_DEPS_PKGS)
@@ -212,6 +214,25 @@ $(foreach v,$(KMOD_VARIANTS),$(eval $(call kmod_variant_rule,$(v))))
 
 $(KMOD_OBJ): $(KMOD_DIR)/libkmod-all.o
 	cp $< $@
+
+# kmod 34's depmod from the same sources and decoders, for the tests' module trees: Debian
+# 12's depmod (kmod 30, no zlib) skips .ko.gz files.  Tests only: it is never installed.
+KMOD_DEPMOD := $(KMOD_DIR)/tools/depmod
+KMOD_TOOL_SRCS := depmod insmod kmod log lsmod modinfo modprobe opt rmmod static-nodes
+KMOD_TOOL_OBJS := $(patsubst %,$(KMOD_DIR)/obj/tools/%.o,$(KMOD_TOOL_SRCS))
+
+$(addprefix $(KMOD_SRC)/tools/,$(addsuffix .c,$(KMOD_TOOL_SRCS))): $(SRC_STAMP) ;
+
+$(KMOD_TOOL_OBJS): $(KMOD_DIR)/obj/tools/%.o: $(KMOD_SRC)/tools/%.c $(KMOD_CONFIG_H)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(KMOD_BUILD_CFLAGS) -I$(KMOD_SRC)/tools -DPACKAGE='"kmod"' -DVERSION='"34"' \
+		-DKMOD_FEATURES='"+ZSTD +XZ +ZLIB -OPENSSL"' -c $< -o $@
+
+# The tools use libkmod's internals: link the objects themselves, not $(KMOD_OBJ).
+$(KMOD_DEPMOD): $(KMOD_TOOL_OBJS) $(KMOD_OBJS) $(KMOD_DIR)/obj/file-all.o \
+		$(call kmod_variant_objs,all)
+	@mkdir -p $(@D)
+	$(MUSL_CC) -static-pie -Wl,--gc-sections -o $@ $^
 
 # Smoke test, not part of `make check`: resolve modaliases against a real module tree,
 #   build/kmod-smoke /lib/modules/VERSION ALIAS...

@@ -23,3 +23,18 @@ int modules_vfio_variant(struct modules *m, const char *modalias, char *buf, siz
 {
 	return -ENOENT;
 }
+
+/* No libkmod here: module files are not read, so `check` leaves them unchecked. */
+bool modules_can_decompress(enum module_compression c)
+{
+	(void)c;
+	return false;
+}
+
+int modules_modinfo(struct modules *m, const char *path, struct module_info *ret)
+{
+	(void)m;
+	(void)path;
+	(void)ret;
+	return -EOPNOTSUPP;
+}

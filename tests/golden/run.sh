@@ -12,7 +12,8 @@
 #   wrapper       optional: words put before every gpu-vfio command (e.g. setpriv to drop
 #                 CAP_DAC_OVERRIDE, so that a 0444 attribute refuses the write)
 #   setup         optional: a sh script run with the fake root as $1 before the commands
-#                 (to break the root: a read-only /run, a policy that is a directory, ...)
+#                 (to break the root: a read-only /run, a policy that is a directory, ...;
+#                 tests/fixtures/realmodules.sh puts in real modules)
 #   fakekernel    optional: the fake kernel serves ROOT while the commands run; the file
 #                 holds its options (may be empty)
 #   args          one gpu-vfio command line per line; the word ROOT is the fake root
@@ -48,10 +49,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# Replace the root's path by ROOT (the path has no newline; escape sed's specials).
+# Replace the root's path by ROOT (the path has no newline; escape sed's specials), and
+# the kernel release a setup wrote to ROOT/.fake/kver (the host's, for the cases built
+# from its real modules by tests/fixtures/realmodules.sh) by KVER.
 normalise() {
 	esc=$(printf '%s\n' "$1" | sed 's/[][\\/.*^$]/\\&/g')
-	sed "s/$esc/ROOT/g"
+	if [ -f "$1/.fake/kver" ]; then
+		kv=$(sed 's/[][\\/.*^$]/\\&/g' "$1/.fake/kver")
+		sed -e "s/$esc/ROOT/g" -e "s/$kv/KVER/g"
+	else
+		sed "s/$esc/ROOT/g"
+	fi
 }
 
 # Run one case; prints the diff and returns 1 when the output differs.
