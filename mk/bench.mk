@@ -31,7 +31,16 @@ $(BENCH_ROOT)/.fake/machine: $(BENCH_DIR)/bench.machine tests/fixtures/mkroot.sh
 	sh tests/fixtures/mkroot.sh $< $(BENCH_ROOT).tmp
 	mv $(BENCH_ROOT).tmp $(BENCH_ROOT)
 
-bench: $(B)/gpu-vfio $(BENCH_DIR)/floor $(BENCH_DIR)/runtime $(BENCH_ROOT)/.fake/machine
+# gpu-vfio linked with libkmod without each decoder (and without any): what each adds.
+BENCH_KMOD_VARIANTS := $(filter-out all,$(KMOD_VARIANTS))
+$(foreach v,$(BENCH_KMOD_VARIANTS),$(BENCH_DIR)/gpu-vfio-$(v)): \
+$(BENCH_DIR)/gpu-vfio-%: $(B)/gpu-vfio.unstripped $(KMOD_DIR)/libkmod-%.o
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $(GPU_VFIO_OBJS) $(KMOD_DIR)/libkmod-$*.o \
+		$(STATIC_LDFLAGS)
+
+bench: $(B)/gpu-vfio $(foreach v,$(BENCH_KMOD_VARIANTS),$(BENCH_DIR)/gpu-vfio-$(v)) \
+	$(BENCH_DIR)/floor $(BENCH_DIR)/runtime $(BENCH_ROOT)/.fake/machine
 	@scripts/ensure-deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory $(B)/gpu-vfio-generator >/dev/null 2>&1 || \
 		echo "bench: gpu-vfio-generator does not build; its figures are skipped"

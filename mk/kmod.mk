@@ -124,9 +124,10 @@ XZ_CFLAGS   := -include $(XZ_CONFIG_H) -I$(XZ_SRC)/liblzma/api -I$(XZ_SRC)/liblz
 	-I$(XZ_SRC)/common
 ZSTD_CFLAGS := -DZSTD_LEGACY_SUPPORT=0 -DZSTD_DISABLE_ASM -DZSTD_STRIP_ERROR_STRINGS \
 	-DHUF_FORCE_DECOMPRESS_X1 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT -DZSTD_NO_TRACE \
+	-DZSTD_NO_INLINE \
 	-DZSTDLIB_VISIBLE= -DZSTDERRORLIB_VISIBLE= -DXXH_NAMESPACE=ZSTD_ \
 	-I$(ZSTD_SRC) -I$(ZSTD_SRC)/common
-ZLIB_CFLAGS := -DNO_GZCOMPRESS -D_LARGEFILE64_SOURCE=1 -DHAVE_HIDDEN -DHAVE_UNISTD_H \
+ZLIB_CFLAGS := -DNO_GZCOMPRESS -DDYNAMIC_CRC_TABLE -D_LARGEFILE64_SOURCE=1 -DHAVE_HIDDEN -DHAVE_UNISTD_H \
 	-DHAVE_STDARG_H -I$(ZLIB_SRC)
 
 # kmod's own visibility setup (KMOD_EXPORT marks the API) plus our hardening; the object
@@ -195,11 +196,11 @@ $(KMOD_DIR)/obj/xz/%.o: $(XZ_SRC)/liblzma/%.c $(XZ_CONFIG_H)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DECODER_CFLAGS) $(XZ_CFLAGS) -c $< -o $@
 
-$(KMOD_DIR)/obj/zstd/%.o: $(ZSTD_SRC)/%.c $(SRC_STAMP)
+$(KMOD_DIR)/obj/zstd/%.o: $(ZSTD_SRC)/%.c $(SRC_STAMP) mk/kmod.mk
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DECODER_CFLAGS) $(ZSTD_CFLAGS) -c $< -o $@
 
-$(KMOD_DIR)/obj/zlib/%.o: $(ZLIB_SRC)/%.c $(SRC_STAMP)
+$(KMOD_DIR)/obj/zlib/%.o: $(ZLIB_SRC)/%.c $(SRC_STAMP) mk/kmod.mk
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DECODER_CFLAGS) $(ZLIB_CFLAGS) -c $< -o $@
 
