@@ -157,17 +157,14 @@ int modules_vfio_variant(struct modules *m, const char *modalias, char *buf, siz
  * system's libkmod) say which with MODULES_DECOMPRESS_{XZ,ZSTD,GZIP}=1. */
 bool modules_can_decompress(enum module_compression c)
 {
-	switch (c) {
-	case MODULE_COMP_XZ:
-		return MODULES_DECOMPRESS_XZ;
-	case MODULE_COMP_ZSTD:
-		return MODULES_DECOMPRESS_ZSTD;
-	case MODULE_COMP_GZIP:
-		return MODULES_DECOMPRESS_GZIP;
-	case MODULE_COMP_NONE:
-		break;
-	}
-	return true;
+	static const bool have[] = {
+		[MODULE_COMP_NONE] = true,
+		[MODULE_COMP_XZ] = MODULES_DECOMPRESS_XZ,
+		[MODULE_COMP_ZSTD] = MODULES_DECOMPRESS_ZSTD,
+		[MODULE_COMP_GZIP] = MODULES_DECOMPRESS_GZIP,
+	};
+
+	return (size_t)c < sizeof(have) / sizeof(*have) && have[c];
 }
 
 int modules_modinfo(struct modules *m, const char *path, struct module_info *ret)
