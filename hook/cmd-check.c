@@ -288,7 +288,7 @@ int check_run(int rootfd, const char *policy_file, struct iommu_report *report)
 		return r;
 	iommu_analyse(&facts, report);
 	check_modules(report, rootfd, facts.kver);
-	q = policy_load(&policy, rootfd, policy_file, 0);
+	q = policy_load(&policy, rootfd, policy_file);
 	check_policy(report, &policy, q);
 	check_initramfs(report, rootfd, facts.kver, &policy, policy_file);
 	esp_check(rootfd, report);
