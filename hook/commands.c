@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "commands.h"
 #include "hotplug.h"
+#include "isolation.h"
 #include "log.h"
 #include "metrics.h"
 #include "modules.h"
@@ -98,6 +99,7 @@ static int scan_and_plan(struct ctx *c, const struct policy *p, struct pci_machi
 
 int cmd_plan(struct ctx *c)
 {
+	struct isolation iso;
 	struct modules *mods;
 	struct pci_machine m;
 	struct plan plan;
@@ -115,7 +117,8 @@ int cmd_plan(struct ctx *c)
 		plan_pick_drivers(c->rootfd, &plan, &m, mods);
 		modules_free(mods);
 	}
-	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
+	isolation_gather(c->rootfd, NULL, &iso);
+	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p, .iso = &iso };
 	if (c->json)
 		report_json(stdout, &rep);
 	else
@@ -244,7 +247,10 @@ int cmd_claim(struct ctx *c)
 	}
 	if (c->json) {
 		struct report rep = { .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
+		struct isolation iso;
 
+		isolation_gather(c->rootfd, NULL, &iso);
+		rep.iso = &iso;
 		report_json(stdout, &rep);
 	}
 	if (!r && plan_has_problems(&plan))
@@ -262,6 +268,7 @@ out_policy:
 
 int cmd_status(struct ctx *c)
 {
+	struct isolation iso;
 	struct state st = { 0 };
 	struct pci_machine m;
 	struct plan plan;
@@ -290,8 +297,9 @@ int cmd_status(struct ctx *c)
 			pci_read_subsys(c->rootfd, &m.devs[i]);
 		}
 	}
+	isolation_gather(c->rootfd, NULL, &iso);
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,
-			       .st = have_state ? &st : NULL, .status = true };
+			       .st = have_state ? &st : NULL, .status = true, .iso = &iso };
 	if (c->prometheus)
 		r = metrics_write(stdout, c, &rep, policy_ok);
 	else if (c->json)
