@@ -209,7 +209,7 @@ static int run(const char *dest, const char *dest_early, const char *dest_late)
 		close(rootfd);
 		return 0;
 	}
-	r = policy_load(&policy, rootfd, NULL, 0);
+	r = policy_load(&policy, rootfd, NULL);
 	if (r == 0 && !policy_has_claim(&policy)) {
 		policy_free(&policy);
 		close(rootfd);

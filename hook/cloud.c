@@ -66,7 +66,7 @@ static int collect(struct ctx *c, struct policy *p, struct pci_machine *m, struc
 	size_t i, n = 0;
 	int r;
 
-	r = load_policy(c, p, 0, false);
+	r = load_policy(c, p, false);
 	if (r)
 		return r;
 	if (pci_scan(c->rootfd, m) < 0 || plan_build(c->rootfd, m, p, plan) < 0) {

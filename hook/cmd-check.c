@@ -15,6 +15,7 @@
 #include "cmd-check.h"
 #include "esp.h"
 #include "iommucfg.h"
+#include "isolation.h"
 #include "json.h"
 #include "modules.h"
 #include "pci.h"
@@ -303,6 +304,39 @@ static void check_policy(struct iommu_report *r, const struct policy *p, int loa
 				 strerror(-load_result));
 }
 
+/* Isolation that is not real must be said out loud: each override of the IOMMU's isolation,
+ * where it is set, and what it costs. Silent when there is none. */
+static void check_isolation(struct iommu_report *r, int rootfd, const char *cmdline)
+{
+	static const struct {
+		const char *consequence, *fix;
+	} what[ISO_KINDS] = {
+		[ISO_ACS_OVERRIDE] = {
+			"IOMMU groups are split by the kernel command line (an out-of-tree patch), not by the hardware's ACS isolation: devices in different groups can still reach each other with peer-to-peer DMA, so a VM can read or corrupt the memory of devices left to the host or to other VMs",
+			"remove pcie_acs_override= and give the GPU a slot whose group holds only it (see gpu-vfio plan)" },
+		[ISO_UNSAFE_INTERRUPTS] = {
+			"VFIO accepts devices without interrupt remapping: a VM can forge MSI writes and inject interrupts into the host",
+			"remove the option; enable interrupt remapping (firmware, intremap=on)" },
+		[ISO_NOIOMMU] = {
+			"VFIO offers vfio-noiommu groups, which have no DMA isolation at all: whoever uses such a device can read and write all host memory (gpu-vfio never claims them)",
+			"remove the option and enable the IOMMU" },
+		[ISO_DENYLIST_OFF] = {
+			"vfio-pci binds devices that the kernel lists as unsafe or broken for device assignment",
+			"remove the option" },
+	};
+	struct isolation iso;
+	int k;
+
+	isolation_gather(rootfd, cmdline, &iso);
+	for (k = 0; k < ISO_KINDS; k++) {
+		if (!iso.kind[k].on)
+			continue;
+		iommu_report_add(r, "isolation", SEV_WARN, false, what[k].fix, "%s (%s, %s): %s",
+				 iso.kind[k].setting, isolation_kind_name((enum iso_kind)k),
+				 iso.kind[k].where, what[k].consequence);
+	}
+}
+
 static bool newer(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
@@ -458,7 +492,8 @@ int check_run(int rootfd, const char *policy_file, struct iommu_report *report)
 		return r;
 	iommu_analyse(&facts, report);
 	check_modules(report, rootfd, facts.kver);
-	q = policy_load(&policy, rootfd, policy_file, 0);
+	check_isolation(report, rootfd, facts.effective);
+	q = policy_load(&policy, rootfd, policy_file);
 	check_policy(report, &policy, q);
 	check_initramfs(report, rootfd, facts.kver, &policy, policy_file);
 	esp_check(rootfd, report);

@@ -2,14 +2,17 @@
 /* validate, plan, claim and status: load the policy, scan, plan, act, report. */
 #define _GNU_SOURCE 1
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "claim.h"
 #include "cmdline.h"
 #include "commands.h"
 #include "hotplug.h"
+#include "isolation.h"
 #include "log.h"
 #include "metrics.h"
 #include "modules.h"
@@ -20,12 +23,12 @@
 #include "rootfs.h"
 #include "state.h"
 
-int load_policy(struct ctx *c, struct policy *p, unsigned flags, bool to_log)
+int load_policy(struct ctx *c, struct policy *p, bool to_log)
 {
 	size_t i;
 	int r;
 
-	r = policy_load(p, c->rootfd, c->policy_file, flags);
+	r = policy_load(p, c->rootfd, c->policy_file);
 	if (r == 0)
 		return 0;
 	for (i = 0; i < p->n_errors; i++) {
@@ -45,8 +48,7 @@ int cmd_validate(struct ctx *c)
 	size_t i, n_claim = 0;
 	int r;
 
-	/* Strict like claim: a policy claim would refuse at boot is not valid. */
-	r = load_policy(c, &p, POLICY_STRICT_OWNER, false);
+	r = load_policy(c, &p, false);
 	if (r == 0) {
 		for (i = 0; i < p.n_rules; i++)
 			n_claim += p.rules[i].action == RULE_CLAIM;
@@ -61,6 +63,17 @@ int cmd_validate(struct ctx *c)
 	}
 	policy_free(&p);
 	return r;
+}
+
+/* Name every device and attribute the scan could not read: such a device is never claimed
+ * and blocks its group, and nothing else would say why. */
+static void pci_warn_unreadable(const struct pci_machine *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_devs; i++)
+		if (m->devs[i].bad[0])
+			log_warn("%s: cannot read %s", m->devs[i].address, m->devs[i].bad);
 }
 
 /* Scan and plan; on failure print why. Returns 0 or EXIT_ERROR. */
@@ -80,11 +93,13 @@ static int scan_and_plan(struct ctx *c, const struct policy *p, struct pci_machi
 		pci_machine_free(m);
 		return EXIT_ERROR;
 	}
+	pci_warn_unreadable(m);
 	return 0;
 }
 
 int cmd_plan(struct ctx *c)
 {
+	struct isolation iso;
 	struct modules *mods;
 	struct pci_machine m;
 	struct plan plan;
@@ -92,7 +107,7 @@ int cmd_plan(struct ctx *c)
 	struct report rep;
 	int r;
 
-	r = load_policy(c, &p, 0, false);
+	r = load_policy(c, &p, false);
 	if (r)
 		goto out_policy;
 	r = scan_and_plan(c, &p, &m, &plan);
@@ -102,7 +117,8 @@ int cmd_plan(struct ctx *c)
 		plan_pick_drivers(c->rootfd, &plan, &m, mods);
 		modules_free(mods);
 	}
-	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
+	isolation_gather(c->rootfd, NULL, &iso);
+	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p, .iso = &iso };
 	if (c->json)
 		report_json(stdout, &rep);
 	else
@@ -117,12 +133,23 @@ out_policy:
 
 static bool claim_disabled(struct ctx *c)
 {
-	char cmdline[4096], value[16];
+	char *cmdline, value[16];
+	bool off;
+	int fd, r;
 
-	if (root_read(c->rootfd, "proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+	/* Whole: the kernel's cmdline can be longer than a page (COMMAND_LINE_SIZE is up to
+	 * 4096 on x86 and more elsewhere, bootconfig adds to it); 1 MiB bounds a crafted one. */
+	fd = openat(c->rootfd, "proc/cmdline", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return false;
-	return cmdline_get_last(cmdline, "gpu-vfio", value, sizeof(value)) &&
-	       strcmp(value, "off") == 0;
+	r = fd_read_alloc(fd, 1u << 20, &cmdline, NULL);
+	close(fd);
+	if (r < 0)
+		return false;
+	off = cmdline_get_last(cmdline, "gpu-vfio", value, sizeof(value)) &&
+	      strcmp(value, "off") == 0;
+	free(cmdline);
+	return off;
 }
 
 static void log_decisions(const struct pci_machine *m, const struct plan *plan,
@@ -175,7 +202,7 @@ int cmd_claim(struct ctx *c)
 		state_free(&old);
 		return EXIT_OK;
 	}
-	r = load_policy(c, &p, POLICY_STRICT_OWNER, true);
+	r = load_policy(c, &p, true);
 	if (r) {
 		log_err("invalid policy: claiming nothing");
 		goto out_policy;
@@ -220,7 +247,10 @@ int cmd_claim(struct ctx *c)
 	}
 	if (c->json) {
 		struct report rep = { .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
+		struct isolation iso;
 
+		isolation_gather(c->rootfd, NULL, &iso);
+		rep.iso = &iso;
 		report_json(stdout, &rep);
 	}
 	if (!r && plan_has_problems(&plan))
@@ -238,6 +268,7 @@ out_policy:
 
 int cmd_status(struct ctx *c)
 {
+	struct isolation iso;
 	struct state st = { 0 };
 	struct pci_machine m;
 	struct plan plan;
@@ -247,7 +278,7 @@ int cmd_status(struct ctx *c)
 	size_t i;
 	int r;
 
-	policy_ok = policy_load(&p, c->rootfd, c->policy_file, 0) == 0;
+	policy_ok = policy_load(&p, c->rootfd, c->policy_file) == 0;
 	for (i = 0; i < p.n_errors; i++)
 		fprintf(stderr, "%s\n", p.errors[i]);
 	if (!policy_ok) {
@@ -266,8 +297,9 @@ int cmd_status(struct ctx *c)
 			pci_read_subsys(c->rootfd, &m.devs[i]);
 		}
 	}
+	isolation_gather(c->rootfd, NULL, &iso);
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,
-			       .st = have_state ? &st : NULL, .status = true };
+			       .st = have_state ? &st : NULL, .status = true, .iso = &iso };
 	if (c->prometheus)
 		r = metrics_write(stdout, c, &rep, policy_ok);
 	else if (c->json)

@@ -27,9 +27,9 @@ struct ctx {
 
 struct policy;
 
-/* Load the policy of the context (POLICY_* flags); on errors print every one of them, to
+/* Load the policy of the context (policy_load); on errors print every one of them, to
  * the log with to_log, else to stderr. Returns 0 or EXIT_ERROR. */
-int load_policy(struct ctx *c, struct policy *p, unsigned flags, bool to_log);
+int load_policy(struct ctx *c, struct policy *p, bool to_log);
 
 int cmd_validate(struct ctx *c);
 int cmd_plan(struct ctx *c);

@@ -6,6 +6,7 @@
 #include "cloud.h"
 #include "cmd-check.h"
 #include "iommucfg.h"
+#include "isolation.h"
 #include "metrics.h"
 
 /* A label value in the text exposition format: backslash, quote and newline escaped. */
@@ -160,12 +161,34 @@ static void write_node(FILE *f, const struct ctx *c, bool policy_valid)
 	}
 }
 
+/* One series per override of IOMMU isolation that is in force; none when there is none. */
+static void write_isolation(FILE *f, const struct isolation *iso)
+{
+	bool any = false;
+	int k;
+
+	for (k = 0; iso && k < ISO_KINDS; k++) {
+		if (!iso->kind[k].on)
+			continue;
+		if (!any)
+			header(f, "gpu_vfio_isolation_override",
+			       "1 for each override that weakens IOMMU isolation (acs-override, "
+			       "unsafe-interrupts, unsafe-noiommu, denylist-disabled); see gpu-vfio check.");
+		any = true;
+		fputs("gpu_vfio_isolation_override{", f);
+		label(f, "kind", isolation_kind_name((enum iso_kind)k), true);
+		label(f, "source", iso->kind[k].where, false);
+		fputs("} 1\n", f);
+	}
+}
+
 int metrics_write(FILE *f, const struct ctx *c, const struct report *rep, bool policy_valid)
 {
 	write_devices(f, rep);
 	header(f, "gpu_vfio_claim_disabled",
 	       "1 when boot found gpu-vfio=off on the kernel command line and claimed nothing.");
 	fprintf(f, "gpu_vfio_claim_disabled %d\n", rep->st && rep->st->disabled ? 1 : 0);
+	write_isolation(f, rep->iso);
 	write_node(f, c, policy_valid);
 	return fflush(f) == 0 ? 0 : EXIT_ERROR;
 }

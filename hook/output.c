@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "claim.h"
+#include "isolation.h"
 #include "json.h"
 #include "output.h"
 
@@ -130,6 +131,9 @@ void report_json(FILE *f, const struct report *r)
 			fprintf(f, ", \"iommu_group\": %d", d->iommu_group);
 		else
 			fprintf(f, ", \"iommu_group\": null");
+		/* Groups whose isolation rests on an override, not on the hardware. */
+		if (d->iommu_group >= 0 && r->iso && r->iso->group_kinds[0])
+			fprintf(f, ", \"isolation\": \"%s\"", r->iso->group_kinds);
 		fprintf(f, ", \"action\": \"%s\"", action_name(e->action));
 		format_rule(r->p, e->rule, rule, sizeof(rule));
 		if (rule[0]) {
@@ -170,7 +174,7 @@ void report_json(FILE *f, const struct report *r)
 void report_table(FILE *f, const struct report *r)
 {
 	const struct pci_machine *m = r->m;
-	bool any = false;
+	bool any = false, grouped = false;
 	size_t i;
 
 	for (i = 0; i < m->n_devs; i++) {
@@ -181,6 +185,7 @@ void report_table(FILE *f, const struct report *r)
 
 		if (!e->listed)
 			continue;
+		grouped |= d->iommu_group >= 0;
 		if (!any) {
 			if (r->status)
 				fprintf(f, "%-13s %-9s %-6s %-14s %5s %-5s %-8s %-8s %s\n", "ADDRESS", "ID",
@@ -220,4 +225,7 @@ void report_table(FILE *f, const struct report *r)
 	}
 	if (!any)
 		fprintf(f, "No device matches the policy.\n");
+	if (grouped && r->iso && r->iso->group_kinds[0])
+		fprintf(f, "note: the isolation of these IOMMU groups rests on an override (%s), not on the hardware: see gpu-vfio check\n",
+			r->iso->group_kinds);
 }

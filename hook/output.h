@@ -10,6 +10,8 @@
 #include "policy.h"
 #include "state.h"
 
+struct isolation;
+
 struct report {
 	int rootfd;
 	const struct pci_machine *m;
@@ -17,6 +19,7 @@ struct report {
 	const struct policy *p;
 	const struct state *st; /* NULL: no state record; only status shows it */
 	bool status; /* add group readiness and what boot did */
+	const struct isolation *iso; /* overrides of IOMMU isolation, or NULL */
 };
 
 void report_json(FILE *f, const struct report *r);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pci.h"
@@ -16,6 +17,32 @@
 
 #define DEVICES_DIR "sys/bus/pci/devices"
 
+/* Open a sysfs attribute: never blocking (a FIFO in a crafted root), and only a regular
+ * file, as every PCI attribute of sysfs is (-EBADFD otherwise). */
+static int open_attr(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EBADFD;
+	}
+	return fd;
+}
+
+const char *pci_attr_strerror(int err)
+{
+	if (err == -EBADFD)
+		return "not a regular file";
+	if (err == -EINVAL)
+		return "not a valid value";
+	return strerror(-err);
+}
+
 /* Attributes are read relative to the device directory's fd: one path component each,
  * no path building, which is most of what a scan of thousands of devices costs. */
 static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
@@ -23,9 +50,9 @@ static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 	ssize_t n;
 	int fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open_attr(dirfd, name);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, size - 1);
 	if (n < 0)
 		n = -errno;
@@ -148,9 +175,9 @@ static ssize_t read_config(int devfd, unsigned char *cfg, size_t size)
 	ssize_t n;
 	int fd;
 
-	fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open_attr(devfd, "config");
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = pread(fd, cfg, size, 0);
 	if (n < 0)
 		n = -errno;
@@ -270,6 +297,16 @@ bool pci_address_key(const char *a, uint64_t *ret)
 	return true;
 }
 
+/* Record an attribute that could not be read ("class: not a valid value; boot_vga: ...");
+ * the device stays in the machine. */
+static void set_bad(struct pci_dev *d, const char *attr, int err)
+{
+	size_t n = strlen(d->bad);
+
+	snprintf(d->bad + n, sizeof(d->bad) - n, "%s%s: %s", n ? "; " : "", attr,
+		 pci_attr_strerror(err));
+}
+
 static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 {
 	unsigned char cfg[0x30] = { 0 };
@@ -278,14 +315,12 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 	int devfd, r;
 
 	memset(d, 0, sizeof(*d));
-	/* Names come from the directory, but never let one become a path with ".." in it. */
-	if (!pci_address_key(name, &d->key)) {
-		if (!pci_address_normalise(name, d->address, sizeof(d->address)) ||
-		    !pci_address_key(d->address, &d->key))
-			return -EINVAL;
-	} else {
-		strcpy(d->address, name);
-	}
+	/* Only the kernel's own names are devices: "dddd:bb:ss.f", lower case. Anything else
+	 * ("01:00.0", "0000:0A:00.0") would list a device twice or invent one. Names come from
+	 * the directory, but never let one become a path with ".." in it. */
+	if (!pci_address_key(name, &d->key))
+		return -EINVAL;
+	strcpy(d->address, name);
 	devfd = openat(devsfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (devfd < 0)
 		return -errno;
@@ -307,14 +342,22 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 			d->subsys_pending = true; /* pci_read_subsys(), when wanted */
 		}
 	} else {
+		if (n < 0)
+			set_bad(d, "config", (int)n);
+		/* Without its ids no rule can tell what the device is: it stays in the machine
+		 * (it can be in a group's way) and the planner reports it. */
 		r = read_hex_at(devfd, "vendor", &v);
-		if (r < 0)
-			goto out;
-		d->vendor = (uint16_t)v;
+		if (r < 0) {
+			set_bad(d, "vendor", r);
+			d->unknown_keys |= 1u << KEY_VENDOR;
+		}
+		d->vendor = r < 0 ? 0xffff : (uint16_t)v;
 		r = read_hex_at(devfd, "device", &v);
-		if (r < 0)
-			goto out;
-		d->device = (uint16_t)v;
+		if (r < 0) {
+			set_bad(d, "device", r);
+			d->unknown_keys |= 1u << KEY_DEVICE;
+		}
+		d->device = r < 0 ? 0xffff : (uint16_t)v;
 		if (read_hex_at(devfd, "subsystem_vendor", &v) == 0)
 			d->subvendor = (uint16_t)v;
 		if (read_hex_at(devfd, "subsystem_device", &v) == 0)
@@ -322,22 +365,36 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 	}
 	/* The class as the kernel sees it, quirks included. */
 	r = read_hex_at(devfd, "class", &v);
-	if (r < 0)
-		goto out;
+	if (r < 0) {
+		set_bad(d, "class", r);
+		d->unknown_keys |= 1u << KEY_CLASS;
+		v = 0;
+	}
 	d->class = v & 0xffffff;
 
-	/* The kernel has boot_vga only for display controllers. */
-	if ((d->class >> 16) == 0x03)
-		d->has_boot_vga = read_int_at(devfd, "boot_vga", &r) == 0;
-	d->boot_vga = d->has_boot_vga && r == 1;
+	/* The kernel has boot_vga only for display controllers. One that is there but cannot
+	 * be read makes the device the boot VGA device: losing the console is worse than
+	 * keeping a GPU. */
+	if ((d->class >> 16) == 0x03 || (d->unknown_keys & (1u << KEY_CLASS))) {
+		int bv = 0;
+
+		r = read_int_at(devfd, "boot_vga", &bv);
+		if (r == 0) {
+			d->has_boot_vga = true;
+			d->boot_vga = bv == 1;
+		} else if (r != -ENOENT) {
+			set_bad(d, "boot_vga", r);
+			d->has_boot_vga = true;
+			d->boot_vga = true;
+			d->boot_vga_unknown = true;
+		}
+	}
 	/* NUMA and SR-IOV are read on demand (pci_read_numa, pci_read_sriov). */
 	d->numa_node = -1;
 	d->sriov_numvfs = -1;
 	refresh_at(devfd, d, false);
-	r = 0;
-out:
 	close(devfd);
-	return r;
+	return 0;
 }
 
 /* A stable merge sort of (key, index) pairs: musl's qsort (smoothsort) costs several times

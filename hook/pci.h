@@ -16,7 +16,8 @@ struct pci_dev {
 	uint32_t class;
 	uint8_t header_type; /* config byte 0x0e & 0x7f; 0xff if unreadable */
 	bool has_boot_vga;
-	bool boot_vga;
+	bool boot_vga; /* also true when boot_vga is there but unreadable (fail safe) */
+	bool boot_vga_unknown; /* boot_vga could not be read */
 	int numa_node;
 	char driver[DRIVER_MAX]; /* "" when unbound */
 	char override[DRIVER_MAX]; /* "" when "(null)" */
@@ -27,6 +28,8 @@ struct pci_dev {
 	bool subsys_pending; /* a bridge: subsystem ids not read yet (pci_read_subsys) */
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
 	char modalias[128]; /* read on demand: pci_read_details() */
+	char bad[128]; /* the attributes the scan could not read and why, or "" */
+	unsigned unknown_keys; /* 1 << KEY_*: rule keys the device cannot be matched on */
 };
 
 struct pci_machine {
@@ -34,8 +37,10 @@ struct pci_machine {
 	size_t n_devs;
 };
 
-/* Read every device below sys/bus/pci/devices. Unreadable devices are skipped (they may have
- * gone away); a missing bus directory is an empty machine. Returns 0 or -errno. */
+/* Read every device below sys/bus/pci/devices whose name is a canonical address. A device
+ * directory that cannot be opened is skipped (it went away); a device with an attribute that
+ * cannot be read stays, with bad_attr and unknown_keys set. A missing bus directory is an
+ * empty machine. Returns 0 or -errno. */
 int pci_scan(int rootfd, struct pci_machine *ret);
 
 /* Sort (key, index) pairs by key, stably. Returns 0 or -ENOMEM. */
@@ -66,11 +71,17 @@ void pci_machine_free(struct pci_machine *m);
 
 struct pci_dev *pci_find(const struct pci_machine *m, const char *address);
 
-/* Bridges by header type (1: PCI-PCI, 2: CardBus), never by class. */
+/* Bridges by header type (1: PCI-PCI, 2: CardBus), never by class; only when config space
+ * could not be read does the class (0604, 0607) decide. */
 static inline bool pci_is_bridge(const struct pci_dev *d)
 {
+	if (d->header_type == 0xff)
+		return (d->class >> 8) == 0x0604 || (d->class >> 8) == 0x0607;
 	return d->header_type == 1 || d->header_type == 2;
 }
+
+/* "not a regular file", "not a valid value", or strerror() of an attribute read's error. */
+const char *pci_attr_strerror(int err);
 
 /* Same domain:bus:device, i.e. another function of the same slot. */
 bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b);

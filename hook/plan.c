@@ -54,6 +54,31 @@ static bool rule_names(const struct rule *r, const struct pci_dev *d)
 	       (r->keys & (1u << KEY_CLASS));
 }
 
+static void bridge_reason(const struct pci_dev *d, char *buf, size_t size)
+{
+	if (d->header_type == 0xff)
+		snprintf(buf, size, "PCI bridge (class %06x; config space unreadable)", d->class);
+	else
+		snprintf(buf, size, "PCI bridge (header type %u)", d->header_type);
+}
+
+/* A device the scan could not read whole: which rule could decide it, ignoring the keys it
+ * cannot be matched on (a rule with nothing else left could match it). */
+static ssize_t decide_unknown(const struct policy *p, const struct match_target *t,
+			      unsigned unknown)
+{
+	size_t i = p->n_rules;
+
+	while (i-- > 0) {
+		struct rule r = p->rules[i];
+
+		r.keys &= ~unknown;
+		if (rule_matches(&r, t))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
 static void describe(const struct pci_dev *d, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s (%04x:%04x, class %06x, driver %s)", d->address, d->vendor,
@@ -69,11 +94,15 @@ static void apply_device_rules(const struct pci_dev *d, const struct rule *r, st
 	if (d->boot_vga && !((r->keys & (1u << KEY_BOOT_VGA)) && r->boot_vga) &&
 	    !rule_names_address(r, d->address)) {
 		e->action = ACT_KEEP;
-		snprintf(e->reason, sizeof(e->reason),
-			 "boot VGA device (the host console); claim it with boot-vga=yes or its address");
+		if (d->boot_vga_unknown)
+			snprintf(e->reason, sizeof(e->reason),
+				 "boot_vga cannot be read, so this may be the boot VGA device (the host console); claim it with boot-vga=yes or its address");
+		else
+			snprintf(e->reason, sizeof(e->reason),
+				 "boot VGA device (the host console); claim it with boot-vga=yes or its address");
 	} else if (pci_is_bridge(d)) {
 		e->action = ACT_KEEP;
-		snprintf(e->reason, sizeof(e->reason), "PCI bridge (header type %u)", d->header_type);
+		bridge_reason(d, e->reason, sizeof(e->reason));
 	} else if (d->vendor == 0x10de && (d->class >> 8) == 0x0680 && !rule_names(r, d)) {
 		e->action = ACT_KEEP;
 		snprintf(e->reason, sizeof(e->reason),
@@ -194,8 +223,7 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 		if (pci_is_bridge(d)) {
 			if (e->action == ACT_NONE) {
 				e->action = ACT_KEEP;
-				snprintf(e->reason, sizeof(e->reason), "PCI bridge (header type %u)",
-					 d->header_type);
+				bridge_reason(d, e->reason, sizeof(e->reason));
 			}
 			continue;
 		}
@@ -291,6 +319,19 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		t = target_of(d);
 		e->via = -1;
 		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
+		if (d->unknown_keys) {
+			/* Its ids or class cannot be read: never a target, and it blocks any
+			 * group it is in. Reported whenever a rule could want it. */
+			ssize_t rule = decide_unknown(p, &t, d->unknown_keys);
+
+			e->rule = rule;
+			snprintf(e->reason, sizeof(e->reason), "cannot read %s", d->bad);
+			if (rule < 0)
+				continue;
+			e->listed = true;
+			e->action = p->rules[rule].action == RULE_KEEP ? ACT_KEEP : ACT_BLOCKED;
+			continue;
+		}
 		e->rule = policy_decide(p, &t);
 		if (e->rule < 0)
 			continue;

@@ -212,6 +212,12 @@ static int key_lookup(const char *s, size_t len)
 }
 
 /* Parse "KEY=VALUE" into r. Returns false (after recording an error) on a bad token. */
+/* The name part of a Kubernetes resource name starts and ends with one of these. */
+static bool is_name_end(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
 static bool parse_key(struct policy *p, struct rule *r, const char *file, unsigned line,
 		      const char *tok, size_t len)
 {
@@ -277,16 +283,16 @@ bad_numa:
 			add_error(p, file, line, "'name' is only allowed on a claim rule");
 			return false;
 		}
-		if (end - val > 32)
+		if (end - val > 32 || !is_name_end(val[0]) || !is_name_end(end[-1]))
 			goto bad_name;
 		for (c = val; c < end; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+			if (!(is_name_end(*c) || *c == '_' || *c == '-'))
 				goto bad_name;
 		memcpy(r->name, val, end - val);
 		r->name[end - val] = '\0';
 		return true;
 bad_name:
-		add_error(p, file, line, "invalid name '%.*s' (1-32 characters of a-z, 0-9, '_', '-')",
+		add_error(p, file, line, "invalid name '%.*s' (1-32 characters of a-z, 0-9, '_', '-', starting and ending with a letter or digit)",
 			  (int)(end - val), val);
 		return false;
 	}
@@ -480,13 +486,13 @@ static bool owner_ok(struct policy *p, const char *shown, const struct stat *st,
 
 /* Read one file (dirfd-relative path) and parse it. missing_ok: ENOENT is not an error. */
 static int load_file(struct policy *p, int dirfd, const char *path, const char *shown,
-		     bool missing_ok, unsigned flags, bool is_slash)
+		     bool missing_ok, bool is_slash)
 {
 	const char *file;
 	struct stat st;
 	char *text;
 	size_t len;
-	int fd, r;
+	int fd, r, refused = 0;
 
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -501,10 +507,9 @@ static int load_file(struct policy *p, int dirfd, const char *path, const char *
 		add_error(p, shown, 0, "cannot read policy: not a regular file");
 		return -EINVAL;
 	}
-	if ((flags & POLICY_STRICT_OWNER) && !owner_ok(p, shown, &st, is_slash)) {
-		close(fd);
-		return -EPERM;
-	}
+	/* A refused file is still parsed, so that its other errors are reported too. */
+	if (!owner_ok(p, shown, &st, is_slash))
+		refused = -EPERM;
 	r = fd_read_alloc(fd, 16u << 20, &text, &len);
 	if (r < 0) {
 		close(fd);
@@ -519,7 +524,7 @@ static int load_file(struct policy *p, int dirfd, const char *path, const char *
 	}
 	policy_parse_text(p, file, text, len);
 	free(text);
-	return 0;
+	return refused;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -527,7 +532,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dropins(struct policy *p, int rootfd, unsigned flags, bool is_slash)
+static int load_dropins(struct policy *p, int rootfd, bool is_slash)
 {
 	const char *rel = root_rel(POLICY_DROPIN_DIR);
 	struct dirent *de;
@@ -545,9 +550,12 @@ static int load_dropins(struct policy *p, int rootfd, unsigned flags, bool is_sl
 		add_error(p, POLICY_DROPIN_DIR, 0, "cannot read directory: %s", strerror(-r));
 		return r;
 	}
-	if ((flags & POLICY_STRICT_OWNER) && (fstat(dfd, &st) < 0 || !owner_ok(p, POLICY_DROPIN_DIR, &st, is_slash))) {
-		close(dfd);
-		return -EPERM;
+	/* A refused directory still has its files read, for their errors. */
+	if (fstat(dfd, &st) < 0) {
+		r = -errno;
+		add_error(p, POLICY_DROPIN_DIR, 0, "cannot read directory: %s", strerror(-r));
+	} else if (!owner_ok(p, POLICY_DROPIN_DIR, &st, is_slash)) {
+		r = -EPERM;
 	}
 	d = fdopendir(dfd);
 	if (!d) {
@@ -577,9 +585,10 @@ static int load_dropins(struct policy *p, int rootfd, unsigned flags, bool is_sl
 		int q;
 
 		snprintf(shown, sizeof(shown), "%s/%s", POLICY_DROPIN_DIR, names[i]);
-		if (r == 0) {
-			q = load_file(p, dfd, names[i], shown, true, flags, is_slash);
-			if (q < 0)
+		/* Every file, whatever an earlier one did: validate reports every error. */
+		if (r != -ENOMEM) {
+			q = load_file(p, dfd, names[i], shown, true, is_slash);
+			if (q < 0 && r == 0)
 				r = q;
 		}
 		free(names[i]);
@@ -597,7 +606,7 @@ static bool root_is_slash(int rootfd)
 	       a.st_ino == b.st_ino;
 }
 
-int policy_load(struct policy *p, int rootfd, const char *policy_file, unsigned flags)
+int policy_load(struct policy *p, int rootfd, const char *policy_file)
 {
 	bool is_slash = root_is_slash(rootfd);
 	int r, q;
@@ -605,10 +614,10 @@ int policy_load(struct policy *p, int rootfd, const char *policy_file, unsigned 
 	memset(p, 0, sizeof(*p));
 	if (policy_file) {
 		/* A host path, not below the root. */
-		r = load_file(p, AT_FDCWD, policy_file, policy_file, false, flags, true);
+		r = load_file(p, AT_FDCWD, policy_file, policy_file, false, true);
 	} else {
-		r = load_file(p, rootfd, root_rel(POLICY_MAIN), POLICY_MAIN, true, flags, is_slash);
-		q = load_dropins(p, rootfd, flags, is_slash);
+		r = load_file(p, rootfd, root_rel(POLICY_MAIN), POLICY_MAIN, true, is_slash);
+		q = load_dropins(p, rootfd, is_slash);
 		if (r == 0)
 			r = q;
 	}

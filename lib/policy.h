@@ -76,17 +76,15 @@ struct match_target {
 	int numa_node;
 };
 
-enum policy_flags {
-	/* Refuse files and directories not owned by the expected user or writable by
-	 * group/others (claim, initramfs build). */
-	POLICY_STRICT_OWNER = 1 << 0,
-};
-
 /* Load the policy. policy_file NULL: POLICY_MAIN then POLICY_DROPIN_DIR/ *.conf below rootfd;
  * otherwise that single host path (not below rootfd; a missing file is an error).
+ * Every command judges a policy the same way: a file or directory not owned by root (under
+ * another root: by the effective user) or writable by group or others is refused, and the
+ * files are still parsed so that every error is reported.
  * All errors are collected in p->errors; returns 0 if the policy is valid, -EINVAL if it has
- * errors, other -errno if a source could not be read (also recorded in p->errors). */
-int policy_load(struct policy *p, int rootfd, const char *policy_file, unsigned flags);
+ * errors, -EPERM if a source was refused, other -errno if a source could not be read (also
+ * recorded in p->errors). */
+int policy_load(struct policy *p, int rootfd, const char *policy_file);
 
 /* Parse one file's text; errors are appended to p->errors. Used by policy_load and tests. */
 void policy_parse_text(struct policy *p, const char *file, const char *text, size_t len);

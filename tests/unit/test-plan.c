@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -545,6 +546,138 @@ static void test_nothing_matches(void **state)
 	planned_free(&pl);
 }
 
+/* A GPU and its audio function in one group, for the attribute faults below. */
+static const char *const fault_machine =
+	"dev 0000:00:01.0 8086:1901 060400 bus=01 drv=pcieport group=1\n"
+	"dev 0000:01:00.0 10de:1e87 030000 drv=nouveau group=1\n"
+	"dev 0000:01:00.1 10de:10f8 040300 drv=snd_hda_intel group=1\n";
+
+static void dev_path(char *buf, size_t size, const char *dir, const char *address,
+		     const char *attr)
+{
+	snprintf(buf, size, "%s/root/sys/bus/pci/devices/%s/%s", dir, address, attr);
+}
+
+/* A garbage class: the device stays, is never a target, and blocks its group. */
+static void test_unreadable_class(void **state)
+{
+	struct planned pl;
+	char dir[256], root[300];
+
+	(void)state;
+	mkroot_text(fault_machine, dir, sizeof(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	write_file(root, "sys/bus/pci/devices/0000:01:00.1/class", "zzz\n", 0444);
+	plan_machine(&pl, root, "claim vendor=10de class=0300,0403\n");
+	assert_int_equal(pl.m.n_devs, 3);
+	assert_non_null(strstr(pci_find(&pl.m, "0000:01:00.1")->bad, "class: not a valid value"));
+	expect(&pl, "0000:01:00.1", ACT_BLOCKED, "cannot read class");
+	assert_true(entry_of(&pl, "0000:01:00.1")->listed);
+	expect(&pl, "0000:01:00.0", ACT_BLOCKED, "0000:01:00.1");
+	assert_true(plan_has_problems(&pl.plan));
+	planned_free(&pl);
+
+	/* No rule could want it: not listed, but the reason is there for status. */
+	plan_machine(&pl, root, "claim vendor=8086 class=0300\n");
+	expect(&pl, "0000:01:00.1", ACT_NONE, "cannot read class");
+	assert_false(entry_of(&pl, "0000:01:00.1")->listed);
+	planned_free(&pl);
+
+	/* A keep rule that could match it keeps it. */
+	plan_machine(&pl, root, "keep vendor=10de class=0403\n");
+	expect(&pl, "0000:01:00.1", ACT_KEEP, "cannot read class");
+	planned_free(&pl);
+	rm_tree(dir);
+}
+
+/* boot_vga there but unreadable: the device is taken for the boot VGA device. */
+static void test_unreadable_boot_vga(void **state)
+{
+	struct planned pl;
+	char dir[256], root[300], path[600];
+
+	(void)state;
+	mkroot_text(fault_machine, dir, sizeof(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	dev_path(path, sizeof(path), dir, "0000:01:00.0", "boot_vga");
+	unlink(path);
+	/* Missing: not the boot VGA device (the kernel has it only for some devices). */
+	plan_machine(&pl, root, "claim vendor=10de class=0300\n");
+	expect(&pl, "0000:01:00.0", ACT_CLAIM, NULL);
+	planned_free(&pl);
+
+	assert_int_equal(mkdir(path, 0755), 0);
+	plan_machine(&pl, root, "claim vendor=10de class=0300\n");
+	assert_true(pci_find(&pl.m, "0000:01:00.0")->boot_vga);
+	expect(&pl, "0000:01:00.0", ACT_KEEP, "boot_vga cannot be read");
+	planned_free(&pl);
+	/* boot-vga=no does not match it either. */
+	plan_machine(&pl, root, "claim vendor=10de class=0300 boot-vga=no\n");
+	expect(&pl, "0000:01:00.0", ACT_NONE, NULL);
+	planned_free(&pl);
+	/* Naming its address claims it, as for the boot GPU. */
+	plan_machine(&pl, root, "claim address=0000:01:00.0\n");
+	expect(&pl, "0000:01:00.0", ACT_CLAIM, NULL);
+	planned_free(&pl);
+	rm_tree(dir);
+}
+
+/* FIFOs where sysfs has regular files: the scan neither blocks nor trusts them. */
+static void test_fifo_attributes(void **state)
+{
+	struct planned pl;
+	char dir[256], root[300], path[600];
+
+	(void)state;
+	mkroot_text(fault_machine, dir, sizeof(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	dev_path(path, sizeof(path), dir, "0000:01:00.0", "config");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	dev_path(path, sizeof(path), dir, "0000:01:00.1", "class");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	alarm(20); /* a blocking read fails the test instead of hanging it */
+	plan_machine(&pl, root, "claim vendor=10de\n");
+	alarm(0);
+	/* Config unreadable: the ids come from the attribute files. */
+	assert_int_equal(pci_find(&pl.m, "0000:01:00.0")->device, 0x1e87);
+	assert_non_null(strstr(pci_find(&pl.m, "0000:01:00.0")->bad, "config: not a regular file"));
+	expect(&pl, "0000:01:00.1", ACT_BLOCKED, "class: not a regular file");
+	expect(&pl, "0000:01:00.0", ACT_BLOCKED, "0000:01:00.1");
+	planned_free(&pl);
+	rm_tree(dir);
+}
+
+/* Only the kernel's canonical names are devices. */
+static void test_noncanonical_names(void **state)
+{
+	struct planned pl;
+	char dir[256], root[300], path[600], target[600];
+	ssize_t n;
+
+	(void)state;
+	mkroot_text(fault_machine, dir, sizeof(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	dev_path(path, sizeof(path), dir, "0000:01:00.0", "");
+	path[strlen(path) - 1] = '\0';
+	n = readlink(path, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	dev_path(path, sizeof(path), dir, "01:00.0", "");
+	path[strlen(path) - 1] = '\0';
+	assert_int_equal(symlink(target, path), 0);
+	dev_path(path, sizeof(path), dir, "0000:0A:00.0", "");
+	path[strlen(path) - 1] = '\0';
+	assert_int_equal(symlink(target, path), 0);
+	plan_machine(&pl, root, "claim vendor=10de\n");
+	assert_int_equal(pl.m.n_devs, 3);
+	assert_null(pci_find(&pl.m, "0000:0a:00.0"));
+	expect(&pl, "0000:01:00.0", ACT_CLAIM, NULL);
+	planned_free(&pl);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +702,10 @@ int main(void)
 		cmocka_unit_test(test_last_match_wins),
 		cmocka_unit_test(test_identical_by_address),
 		cmocka_unit_test(test_nothing_matches),
+		cmocka_unit_test(test_unreadable_class),
+		cmocka_unit_test(test_unreadable_boot_vga),
+		cmocka_unit_test(test_fifo_attributes),
+		cmocka_unit_test(test_noncanonical_names),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, setup_roots, teardown_roots);

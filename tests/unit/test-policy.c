@@ -345,6 +345,11 @@ static void test_error_messages(void **state)
 	expect_error("claim vendor=10de name=0123456789abcdef0123456789abcdefx\n",
 		     "test.conf:1: invalid name '0123456789abcdef0123456789abcdefx'");
 	expect_error("claim vendor=10de name=\n", "test.conf:1: empty value for 'name'");
+	/* A Kubernetes resource name part starts and ends with a letter or digit. */
+	expect_error("claim vendor=10de name=--\n", "test.conf:1: invalid name '--'");
+	expect_error("claim vendor=10de name=-gpu\n", "test.conf:1: invalid name '-gpu'");
+	expect_error("claim vendor=10de name=gpu_\n", "test.conf:1: invalid name 'gpu_'");
+	expect_error("claim vendor=10de name=_\n", "test.conf:1: invalid name '_'");
 }
 
 static void test_nul_byte(void **state)
@@ -440,7 +445,7 @@ static void test_load_sources_in_order(void **state)
 	write_file(root, "etc/gpu-vfio.d/dir.conf/x.conf", "garbage here\n", 0644);
 	rootfd = root_open(root);
 	assert_true(rootfd >= 0);
-	r = policy_load(&p, rootfd, NULL, 0);
+	r = policy_load(&p, rootfd, NULL);
 	assert_int_equal(r, 0);
 	assert_int_equal(p.n_errors, 0);
 	assert_int_equal(p.n_files, 4);
@@ -473,7 +478,7 @@ static void test_load_dropin_only_and_errors(void **state)
 	write_file(root, "etc/gpu-vfio.d/b.conf", "kept vendor=10de\n", 0644);
 	rootfd = root_open(root);
 	assert_true(rootfd >= 0);
-	assert_int_equal(policy_load(&p, rootfd, NULL, 0), -EINVAL);
+	assert_int_equal(policy_load(&p, rootfd, NULL), -EINVAL);
 	assert_int_equal(p.n_errors, 2);
 	assert_prefix(p.errors[0], "/etc/gpu-vfio.d/a.conf:2: invalid vendor '1'");
 	assert_prefix(p.errors[1], "/etc/gpu-vfio.d/b.conf:1: unknown action 'kept'");
@@ -492,7 +497,7 @@ static void test_load_missing_is_empty(void **state)
 	mk_tempdir(root, sizeof(root));
 	rootfd = root_open(root);
 	assert_true(rootfd >= 0);
-	assert_int_equal(policy_load(&p, rootfd, NULL, POLICY_STRICT_OWNER), 0);
+	assert_int_equal(policy_load(&p, rootfd, NULL), 0);
 	assert_int_equal(p.n_rules, 0);
 	assert_int_equal(p.n_errors, 0);
 	assert_false(policy_has_claim(&p));
@@ -516,7 +521,7 @@ static void test_load_policy_option(void **state)
 
 	/* --policy FILE is a host path, and replaces the root's /etc. */
 	snprintf(file, sizeof(file), "%s/host.conf", root);
-	assert_int_equal(policy_load(&p, rootfd, file, 0), 0);
+	assert_int_equal(policy_load(&p, rootfd, file), 0);
 	assert_int_equal(p.n_rules, 1);
 	assert_int_equal(p.rules[0].action, RULE_KEEP);
 	assert_string_equal(p.rules[0].file, file);
@@ -525,7 +530,7 @@ static void test_load_policy_option(void **state)
 
 	/* A missing --policy file is an error naming it. */
 	snprintf(file, sizeof(file), "%s/missing.conf", root);
-	assert_true(policy_load(&p, rootfd, file, 0) < 0);
+	assert_true(policy_load(&p, rootfd, file) < 0);
 	assert_int_equal(p.n_errors, 1);
 	assert_prefix(p.errors[0], file);
 	assert_non_null(strstr(p.errors[0], "cannot read policy"));
@@ -546,13 +551,9 @@ static void test_load_strict_owner(void **state)
 	rootfd = root_open(root);
 	assert_true(rootfd >= 0);
 
-	/* Only claim (strict) refuses it; validate and plan read it. */
-	assert_int_equal(policy_load(&p, rootfd, NULL, 0), 0);
-	assert_int_equal(p.n_rules, 1);
-	policy_free(&p);
-	assert_true(policy_load(&p, rootfd, NULL, POLICY_STRICT_OWNER) < 0);
-	assert_int_equal(p.n_rules, 0);
-	assert_true(p.n_errors >= 1);
+	/* Refused by every command (one judgement), and still parsed for its other errors. */
+	assert_int_equal(policy_load(&p, rootfd, NULL), -EPERM);
+	assert_int_equal(p.n_errors, 1);
 	assert_prefix(p.errors[0], "/etc/gpu-vfio.conf: refusing policy");
 	assert_non_null(strstr(p.errors[0], "writable by group or others"));
 	policy_free(&p);
@@ -560,7 +561,7 @@ static void test_load_strict_owner(void **state)
 	/* World-writable --policy file. */
 	snprintf(file, sizeof(file), "%s/etc/gpu-vfio.conf", root);
 	assert_int_equal(chmod(file, 0646), 0);
-	assert_true(policy_load(&p, rootfd, file, POLICY_STRICT_OWNER) < 0);
+	assert_true(policy_load(&p, rootfd, file) < 0);
 	assert_prefix(p.errors[0], file);
 	assert_non_null(strstr(p.errors[0], "refusing policy"));
 	policy_free(&p);
@@ -570,21 +571,21 @@ static void test_load_strict_owner(void **state)
 	write_file(root, "etc/gpu-vfio.d/a.conf", "claim device=1e87\n", 0644);
 	snprintf(path, sizeof(path), "%s/etc/gpu-vfio.d", root);
 	assert_int_equal(chmod(path, 0775), 0);
-	assert_true(policy_load(&p, rootfd, NULL, POLICY_STRICT_OWNER) < 0);
+	assert_true(policy_load(&p, rootfd, NULL) < 0);
 	assert_true(p.n_errors >= 1);
 	assert_prefix(p.errors[p.n_errors - 1], "/etc/gpu-vfio.d: refusing policy");
 	policy_free(&p);
 
 	/* Fixed modes: accepted. */
 	assert_int_equal(chmod(path, 0755), 0);
-	assert_int_equal(policy_load(&p, rootfd, NULL, POLICY_STRICT_OWNER), 0);
+	assert_int_equal(policy_load(&p, rootfd, NULL), 0);
 	assert_int_equal(p.n_rules, 2);
 	policy_free(&p);
 
 	/* A group-writable drop-in file. */
 	snprintf(file, sizeof(file), "%s/etc/gpu-vfio.d/a.conf", root);
 	assert_int_equal(chmod(file, 0620), 0);
-	assert_true(policy_load(&p, rootfd, NULL, POLICY_STRICT_OWNER) < 0);
+	assert_true(policy_load(&p, rootfd, NULL) < 0);
 	assert_prefix(p.errors[p.n_errors - 1], "/etc/gpu-vfio.d/a.conf: refusing policy");
 	policy_free(&p);
 
@@ -592,11 +593,39 @@ static void test_load_strict_owner(void **state)
 	if (geteuid() == 0) {
 		assert_int_equal(chmod(file, 0644), 0);
 		assert_int_equal(chown(file, 1234, 0), 0);
-		assert_true(policy_load(&p, rootfd, NULL, POLICY_STRICT_OWNER) < 0);
+		assert_true(policy_load(&p, rootfd, NULL) < 0);
 		assert_prefix(p.errors[p.n_errors - 1], "/etc/gpu-vfio.d/a.conf: refusing policy");
 		assert_non_null(strstr(p.errors[p.n_errors - 1], "1234"));
 		policy_free(&p);
 	}
+	close(rootfd);
+	rm_tree(root);
+}
+
+/* A refused drop-in (mode, owner) does not hide the errors of the files after it. */
+static void test_load_reports_every_file(void **state)
+{
+	char root[256], path[300];
+	struct policy p;
+	int rootfd;
+
+	(void)state;
+	mk_tempdir(root, sizeof(root));
+	write_file(root, "etc/gpu-vfio.conf", "claim vendor=10de\n", 0666);
+	write_file(root, "etc/gpu-vfio.d/10-a.conf", "claim vendor=10de name=-x\n", 0666);
+	write_file(root, "etc/gpu-vfio.d/20-b.conf", "kept vendor=10de\n", 0644);
+	snprintf(path, sizeof(path), "%s/etc/gpu-vfio.d", root);
+	assert_int_equal(chmod(path, 0777), 0);
+	rootfd = root_open(root);
+	assert_true(rootfd >= 0);
+	assert_int_equal(policy_load(&p, rootfd, NULL), -EPERM);
+	assert_int_equal(p.n_errors, 5);
+	assert_prefix(p.errors[0], "/etc/gpu-vfio.conf: refusing policy");
+	assert_prefix(p.errors[1], "/etc/gpu-vfio.d: refusing policy");
+	assert_prefix(p.errors[2], "/etc/gpu-vfio.d/10-a.conf: refusing policy");
+	assert_prefix(p.errors[3], "/etc/gpu-vfio.d/10-a.conf:1: invalid name '-x'");
+	assert_prefix(p.errors[4], "/etc/gpu-vfio.d/20-b.conf:1: unknown action 'kept'");
+	policy_free(&p);
 	close(rootfd);
 	rm_tree(root);
 }
@@ -623,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_load_missing_is_empty),
 		cmocka_unit_test(test_load_policy_option),
 		cmocka_unit_test(test_load_strict_owner),
+		cmocka_unit_test(test_load_reports_every_file),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
