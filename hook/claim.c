@@ -162,6 +162,8 @@ size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write
 		g[i].restored = false;
 		g[i].note[0] = '\0';
 	}
+	/* Overrides first: clearing one does not unbind, and if an unbind then hangs, no
+	 * device is left to bind to the VFIO driver again by the next probe. */
 	for (i = 0; i < n; i++) {
 		struct pci_dev *d = g[i].d;
 
@@ -169,19 +171,25 @@ size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write
 			g[i].gone = true;
 			continue;
 		}
+		if (!g[i].override_written)
+			continue;
+		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
+		r = write_until(rootfd, path, g[i].prev_override[0] ? g[i].prev_override : "\n",
+				write_ms, end);
+		if (r < 0)
+			note(&g[i], "restoring driver_override: %s",
+			     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
+	}
+	for (i = 0; i < n; i++) {
+		struct pci_dev *d = g[i].d;
+
+		if (g[i].gone || pci_refresh(rootfd, d) < 0)
+			continue;
 		if (d->driver[0] && strcmp(d->driver, g[i].prev_driver) != 0) {
 			snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
 			r = write_until(rootfd, path, d->address, write_ms, end);
 			if (r < 0)
 				note(&g[i], "unbind from %s: %s", d->driver,
-				     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
-		}
-		if (g[i].override_written) {
-			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-			r = write_until(rootfd, path, g[i].prev_override[0] ? g[i].prev_override : "\n",
-					write_ms, end);
-			if (r < 0)
-				note(&g[i], "restoring driver_override: %s",
 				     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
 		}
 	}

@@ -47,17 +47,18 @@ static int state_append(struct state *s, const struct state_entry *e)
 	return 0;
 }
 
-/* Stable merge sort by address (qsort is not stable; the last of equal addresses wins). */
-static void merge_sort(struct state_entry *a, struct state_entry *tmp, size_t n)
+/* Stable merge sort of entry indices by address (qsort is not stable; of equal addresses
+ * the last one read wins). Indices, not the large entries, are moved. */
+static void merge_sort(const struct state_entry *e, size_t *a, size_t *tmp, size_t n)
 {
 	size_t mid = n / 2, i = 0, j = mid, k = 0;
 
 	if (n < 2)
 		return;
-	merge_sort(a, tmp, mid);
-	merge_sort(a + mid, tmp, n - mid);
+	merge_sort(e, a, tmp, mid);
+	merge_sort(e, a + mid, tmp, n - mid);
 	while (i < mid && j < n)
-		tmp[k++] = strcmp(a[j].address, a[i].address) < 0 ? a[j++] : a[i++];
+		tmp[k++] = strcmp(e[a[j]].address, e[a[i]].address) < 0 ? a[j++] : a[i++];
 	while (i < mid)
 		tmp[k++] = a[i++];
 	while (j < n)
@@ -68,24 +69,37 @@ static void merge_sort(struct state_entry *a, struct state_entry *tmp, size_t n)
 /* Sort by address and keep the last entry of each address. */
 static int sort_dedup(struct state *s)
 {
-	struct state_entry *tmp;
-	size_t i, out = 0;
+	struct state_entry *sorted;
+	size_t *idx, *tmp, i, out = 0;
+	bool in_order = true;
 
-	if (s->n < 2)
-		return 0;
+	for (i = 1; i < s->n && in_order; i++)
+		in_order = strcmp(s->e[i - 1].address, s->e[i].address) < 0;
+	if (in_order)
+		return 0; /* what our own writer wrote */
+	idx = malloc(s->n * sizeof(*idx));
 	tmp = malloc(s->n * sizeof(*tmp));
-	if (!tmp)
+	sorted = malloc(s->n * sizeof(*sorted));
+	if (!idx || !tmp || !sorted) {
+		free(idx);
+		free(tmp);
+		free(sorted);
 		return -ENOMEM;
-	merge_sort(s->e, tmp, s->n);
-	free(tmp);
-	for (i = 0; i < s->n; i++) {
-		if (i + 1 < s->n && strcmp(s->e[i].address, s->e[i + 1].address) == 0)
-			continue;
-		if (out != i)
-			s->e[out] = s->e[i];
-		out++;
 	}
+	for (i = 0; i < s->n; i++)
+		idx[i] = i;
+	merge_sort(s->e, idx, tmp, s->n);
+	for (i = 0; i < s->n; i++) {
+		if (i + 1 < s->n && strcmp(s->e[idx[i]].address, s->e[idx[i + 1]].address) == 0)
+			continue;
+		sorted[out++] = s->e[idx[i]];
+	}
+	free(idx);
+	free(tmp);
+	free(s->e);
+	s->e = sorted;
 	s->n = out;
+	s->cap = s->n;
 	return 0;
 }
 
