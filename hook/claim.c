@@ -631,10 +631,12 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 			if (strcmp(info[i].r.prev_driver, d->driver) != 0) {
 				snprintf(se.previous_driver, DRIVER_MAX, "%s", info[i].r.prev_driver);
 				snprintf(se.previous_override, DRIVER_MAX, "%s", info[i].r.prev_override);
+				se.taken = true;
 			} else if (old) {
 				/* Claimed by an earlier run: keep what that run found. */
 				snprintf(se.previous_driver, DRIVER_MAX, "%s", old->previous_driver);
 				snprintf(se.previous_override, DRIVER_MAX, "%s", old->previous_override);
+				se.taken = old->taken;
 			}
 		}
 		if (state_put(st, &se) < 0) {

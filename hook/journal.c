@@ -170,6 +170,7 @@ int journal_recover(int rootfd, struct state *st)
 			e = *je;
 		snprintf(e.action, sizeof(e.action), "released");
 		e.driver[0] = '\0';
+		e.taken = false;
 		snprintf(e.previous_driver, DRIVER_MAX, "%s", je->previous_driver);
 		snprintf(e.previous_override, DRIVER_MAX, "%s", je->previous_override);
 		snprintf(e.reason, sizeof(e.reason), "an interrupted claim was undone");

@@ -183,6 +183,7 @@ static int release_group(struct ctx *c, struct pci_machine *m, int group, struct
 		if (se) {
 			snprintf(se->action, sizeof(se->action), "released");
 			se->driver[0] = '\0';
+			se->taken = false;
 			if (!back)
 				snprintf(se->reason, sizeof(se->reason),
 					 "released, but did not return to %s (driver: %s)",
@@ -242,7 +243,7 @@ int cmd_release(struct ctx *c)
 		for (i = 0; i < st.n; i++) {
 			struct pci_dev *d = pci_find(&m, st.e[i].address);
 
-			if (d && strcmp(st.e[i].action, "claimed") == 0 &&
+			if (d && strcmp(st.e[i].action, "claimed") == 0 && st.e[i].taken &&
 			    pci_driver_is_vfio(c->rootfd, d->driver) && d->iommu_group >= 0)
 				add_group(groups, &n_groups, d->iommu_group);
 		}

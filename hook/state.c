@@ -128,6 +128,8 @@ static int entry_cb(const struct json_object *o, void *userdata)
 	copy(e.previous_override, sizeof(e.previous_override), json_get(o, "previous_override"));
 	copy(e.rule, sizeof(e.rule), json_get(o, "rule"));
 	copy(e.reason, sizeof(e.reason), json_get(o, "reason"));
+	v = json_get(o, "taken");
+	e.taken = v && strcmp(v, "true") == 0;
 	v = json_get(o, "via");
 	if (v && !pci_address_normalise(v, e.via, sizeof(e.via)))
 		e.via[0] = '\0';
@@ -295,7 +297,7 @@ int state_write_file(int rootfd, const char *path, const struct state *s)
 		json_string_or_null(f, e->via);
 		fprintf(f, ", \"reason\": ");
 		json_string_or_null(f, e->reason);
-		fputc('}', f);
+		fprintf(f, ", \"taken\": %s}", e->taken ? "true" : "false");
 	}
 	fprintf(f, "\n  ]\n}\n");
 	if (fclose(f) != 0) {

@@ -24,6 +24,7 @@ struct state_entry {
 	char rule[256];
 	char via[PCI_ADDR_MAX];
 	char reason[320];
+	bool taken; /* gpu-vfio itself moved it to driver (not vfio-pci.ids=, not by hand) */
 };
 
 struct state {
