@@ -69,23 +69,29 @@ problem() {
 }
 
 # fresh MACHINE [FAKEKERNEL OPTION...]: a new root from a fixture, served by the fake kernel.
+# Each fixture is built once and copied (mkroot.sh takes seconds; a copy, milliseconds).
 fresh() {
 	fk_stop
 	[ -n "${root:-}" ] && rm -rf --one-file-system "$tmp/root"
 	root=$tmp/root
-	if ! sh "$top/tests/fixtures/mkroot.sh" "$top/tests/fixtures/machines/$1.machine" "$root" \
-		>"$tmp/mkroot.log" 2>&1; then
+	_m=$top/tests/fixtures/machines/$1.machine
+	[ -f "$tmp/$1.machine" ] && _m=$tmp/$1.machine
+	if [ ! -d "$tmp/pristine-$1" ] &&
+		! sh "$top/tests/fixtures/mkroot.sh" "$_m" "$tmp/pristine-$1" >"$tmp/mkroot.log" 2>&1; then
 		problem "mkroot $1 failed: $(cat "$tmp/mkroot.log")"
 		return 1
 	fi
+	cp -a "$tmp/pristine-$1" "$root" || { problem "cannot copy the $1 root"; return 1; }
 	shift
 	fk_start "$root" "$tmp/fk.out" "$@" || { problem "the fake kernel did not start"; return 1; }
 }
 
 # gv ARGS...: run gpu-vfio on the root; stdout in $tmp/out, stderr in $tmp/err, status in $rc.
+# A run that does not end within 60 s is a hang (every run is bounded well below that).
 gv() {
-	"$gpu_vfio" --root "$root" "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout -s KILL 60 "$gpu_vfio" --root "$root" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	[ $rc -eq 137 ] && problem "gpu-vfio $* did not end within 60 s"
 }
 
 drv() {
@@ -125,6 +131,10 @@ whole() {
 		rec=$(record "$a")
 		if [ "$d" = vfio-pci ] && [ "$rec" = claimed ]; then
 			k=vfio
+			if grep "\"address\": \"$a\"" "$root/run/gpu-vfio/state.json" |
+				grep -q '"previous_override": "vfio-pci"'; then
+				problem "$a: its own override recorded as the one to return to"
+			fi
 		elif [ "$d" = "$(native "$a")" ] && [ -z "$o" ]; then
 			k=host
 		else
@@ -161,7 +171,10 @@ ms() {
 	date +%s%3N
 }
 
-gpu="0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3"
+# The four functions of turing-4fn's RTX 2080 (IOMMU group 1).
+whole_gpu() {
+	whole 0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3
+}
 
 # --- release with more arguments than devices ------------------------------------------
 if fresh pcistub-group --load-driver vfio-pci:vfio_pci; then
@@ -198,11 +211,39 @@ if fresh turing-4fn --load-driver vfio-pci:vfio_pci --hang-unbind 0000:01:00.2 \
 	expect_rc 3
 	expect_err "unbind of 0000:01:00.2 from xhci_hcd abandoned"
 	expect_err "claim failed, group restored"
-	whole $gpu
+	whole_gpu
 	expect_kind host
 	echo "# claim with a hanging unbind and two failing probes: $t ms"
 fi
 result "a hanging unbind with failing probes ends within the run deadline, the group restored"
+
+# --- restoring hangs: bounded, and "not restored" said; the next run finishes the undo -------
+# 00:14.0 starts on vfio-pci, so vfio-pci's unbind hangs; 01:00.3 cannot bind to vfio-pci.
+sed -e 's/^vfio available/vfio loaded/' \
+	-e 's/^\(dev 00:14.0 .*\) drv=xhci_hcd /\1 drv=vfio-pci native=xhci_hcd /' \
+	"$top/tests/fixtures/machines/turing-4fn.machine" >"$tmp/busy-vfio.machine"
+if fresh busy-vfio --hang-unbind 0000:00:14.0 --fail-probe 0000:01:00.3; then
+	t0=$(ms)
+	gv claim
+	t=$(($(ms) - t0))
+	[ "$t" -gt 30500 ] && problem "claim took $t ms, over the 30 s run deadline"
+	expect_rc 1 # devices left half-claimed: an error, not only a failed claim
+	for a in 0000:01:00.0 0000:01:00.1 0000:01:00.2; do
+		expect_err "$a: claim failed and NOT restored: unbind from vfio-pci"
+		grep -q "$a: claim failed, group restored" "$tmp/err" &&
+			problem "$a said restored while on vfio-pci"
+	done
+	[ -s "$root/run/gpu-vfio/journal.json" ] || problem "no journal kept for what is not restored"
+	echo "# claim whose restore hangs: $t ms"
+	# The hung unbinds end (the fake kernel serves them again): the next run undoes.
+	fk_stop
+	fk_start "$root" "$tmp/fk.out" || problem "the fake kernel did not restart"
+	gv release
+	expect_err "interrupted claim undone"
+	whole_gpu
+	expect_kind host
+fi
+result "a restore that hangs ends at the run deadline, says NOT restored, and the next run undoes it"
 
 # --- the VFIO driver cannot be had: nothing is written ------------------------------------
 if fresh turing-4fn; then
@@ -214,7 +255,7 @@ if fresh turing-4fn; then
 	if grep -E "^(driver_override|unbind|bind) 0000:01" "$root/.fake/log" >/dev/null; then
 		problem "a device was written to: $(grep -E '^(driver_override|unbind|bind) 0000:01' "$root/.fake/log" | head -n 3)"
 	fi
-	whole $gpu
+	whole_gpu
 	expect_kind host
 fi
 result "no VFIO driver: every device failed untouched (no write at all)"
@@ -242,12 +283,12 @@ for sig in KILL TERM; do
 		gv release
 		expect_rc 0
 		expect_err "interrupted claim undone"
-		whole $gpu
+		whole_gpu
 		expect_kind host
 		[ -e "$root/run/gpu-vfio/journal.json" ] && problem "the journal is still there"
 		gv claim
 		expect_rc 3 # the unbind still hangs: failed, restored
-		whole $gpu
+		whole_gpu
 		expect_kind host
 	fi
 	result "claim killed (SIG$sig) in a hanging unbind: release puts the whole group back"
@@ -257,7 +298,7 @@ done
 if fresh turing-4fn --load-driver vfio-pci:vfio_pci; then
 	gv claim
 	expect_rc 0
-	whole $gpu
+	whole_gpu
 	expect_kind vfio
 	: >"$root/.fake/native/0000:01:00.1" # snd_hda_intel will not take it back
 	gv release
@@ -296,8 +337,10 @@ for try in 1 2 3 4; do
 		r1=$?
 		wait "$p2"
 		r2=$?
-		[ $r1 -eq 0 ] && [ $r2 -eq 0 ] || problem "try $try: exit $r1 and $r2"
-		whole $gpu
+		if [ $r1 -ne 0 ] || [ $r2 -ne 0 ]; then
+			problem "try $try: exit $r1 and $r2"
+		fi
+		whole_gpu
 		[ "$kind" = vfio ] || bad=$((bad + 1))
 	fi
 done
@@ -319,7 +362,7 @@ if fresh turing-4fn --load-driver vfio-pci:vfio_pci; then
 	gv claim # waits for the holder, then claims
 	expect_rc 0
 	expect_err "waiting for /run/gpu-vfio/lock"
-	whole $gpu
+	whole_gpu
 	expect_kind vfio
 	wait "$fl"
 fi
@@ -338,7 +381,7 @@ if fresh turing-4fn --load-driver vfio-pci:vfio_pci; then
 	expect_err "cannot read /run/gpu-vfio/state.json: not a whole record"
 	expect_err "name the devices to release"
 	gv release 01:00.0
-	whole $gpu
+	whole_gpu
 	[ "$(drv 0000:01:00.0)" = nouveau ] || problem "release 01:00.0 did not release"
 fi
 result "a truncated state.json is named and makes status and release exit 1"
@@ -358,7 +401,7 @@ if fresh turing-4fn --load-driver vfio-pci:vfio_pci; then
 	t=$(($(ms) - t0))
 	expect_rc 0
 	[ "$t" -gt 8000 ] && problem "claim with a 40k-entry record took $t ms"
-	whole $gpu
+	whole_gpu
 	expect_kind vfio
 	entries=$(grep -c '"address"' "$root/run/gpu-vfio/state.json")
 	[ "$entries" -le 16 ] || problem "the record kept $entries entries (stale ones not dropped)"
@@ -388,12 +431,12 @@ if fresh turing-4fn --load-driver vfio-pci:vfio_pci; then
 	gv release
 	expect_rc 1
 	expect_err "refusing to release, /dev/vfio/devices/vfio3 is open by pid 4343"
-	whole $gpu
+	whole_gpu
 	expect_kind vfio
 	rm -rf "$root/proc/4343"
 	gv release
 	expect_rc 0
-	whole $gpu
+	whole_gpu
 	expect_kind host
 fi
 result "release refuses a group whose iommufd cdev (/dev/vfio/devices/vfioN) is open"
@@ -405,11 +448,12 @@ kill_bad=0
 for next in claim release; do
 	for w in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 		if fresh turing-4fn --load-driver vfio-pci:vfio_pci --kill-at "$w"; then
-			sh -c 'echo $$ >"$1/.fake/kill-pid"; exec "$2" --root "$1" claim' sh \
+			# shellcheck disable=SC2016 # expanded by the inner sh
+			timeout -s KILL 60 sh -c 'echo $$ >"$1/.fake/kill-pid"; exec "$2" --root "$1" claim' sh \
 				"$root" "$gpu_vfio" >/dev/null 2>"$tmp/err.kill"
 			krc=$?
 			gv "$next"
-			whole $gpu
+			whole_gpu
 			if [ "$next" = claim ]; then
 				expect_kind vfio
 			else
