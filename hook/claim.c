@@ -191,6 +191,9 @@ size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write
 			if (r < 0)
 				note(&g[i], "unbind from %s: %s", d->driver,
 				     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
+			/* The reprobe below skips a device still bound: wait for the unbind. */
+			else if (!wait_driver(rootfd, d, "", budget_until(end, verify_ms)))
+				note(&g[i], "still bound to %s after unbind", d->driver);
 		}
 	}
 	/* Reprobe only after every override is back, so the group's devices return together. */

@@ -217,15 +217,16 @@ int cmd_release(struct ctx *c)
 		log_err("cannot read %s: %s", STATE_FILE,
 			q == -EBADMSG ? "not a whole record (truncated?)" : strerror(-q));
 		r = EXIT_ERROR;
-		if (c->n_args == 0) {
-			log_err("cannot tell which devices claim took: name the devices to release");
-			state_free(&st);
-			return EXIT_ERROR;
-		}
 	}
-	/* A claim killed half-way left a journal: undo what it did first. */
+	/* A claim killed half-way left a journal: undo what it did first (even without a
+	 * readable record: what the journal names was not recorded claimed). */
 	if (journal_recover(c->rootfd, &st) != 0)
 		r = EXIT_ERROR;
+	if (r != EXIT_OK && q < 0 && q != -ENOENT && c->n_args == 0) {
+		log_err("cannot tell which devices claim took: name the devices to release");
+		state_free(&st);
+		return EXIT_ERROR;
+	}
 	q = pci_scan(c->rootfd, &m);
 	if (q < 0) {
 		log_err("cannot read the PCI devices below %s: %s", c->root, strerror(-q));
