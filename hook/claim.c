@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "claim.h"
+#include "journal.h"
+#include "lock.h"
 #include "log.h"
 #include "rootfs.h"
 
@@ -48,6 +50,8 @@ int sysfs_write_deadline(int rootfd, const char *path, const char *value, unsign
 		unsigned char e;
 
 		close(pipefd[0]);
+		/* A child stuck in the kernel must not keep the run's lock once we are gone. */
+		lock_forget();
 		r = root_write(rootfd, path, value);
 		e = (unsigned char)(r < 0 ? -r : 0);
 		(void)!write(pipefd[1], &e, 1);
@@ -93,9 +97,7 @@ struct group_dev {
 	int group; /* the IOMMU group the scan saw */
 	bool gone; /* vanished between the scan and the claim */
 	char vfio_driver[DRIVER_MAX];
-	char prev_driver[DRIVER_MAX];
-	char prev_override[DRIVER_MAX];
-	bool override_written;
+	struct restore_dev r; /* what to return to, and whether it was */
 };
 
 struct run {
@@ -106,61 +108,136 @@ struct run {
 	struct modules *mods;
 	const struct claim_opts *o;
 	const struct group_dev *info; /* per device of m, as the scan saw it */
-	unsigned long long deadline;
-	char loaded[8][DRIVER_MAX]; /* modules already ensured this run */
-	size_t n_loaded;
+	unsigned long long claim_end; /* no new claim step after this... */
+	unsigned long long deadline; /* ...so that restoring ends by this: the whole run */
 };
 
-static unsigned budget(const struct run *run, unsigned want)
+static unsigned budget_until(unsigned long long end, unsigned want)
 {
 	unsigned long long now = now_ms();
 
-	if (now >= run->deadline)
+	if (now >= end)
 		return 0;
-	return run->deadline - now < want ? (unsigned)(run->deadline - now) : want;
+	return end - now < want ? (unsigned)(end - now) : want;
+}
+
+static unsigned budget(const struct run *run, unsigned want)
+{
+	return budget_until(run->claim_end, want);
+}
+
+/* A sysfs write bounded by min(want, what is left until end); -ETIMEDOUT with nothing
+ * written when nothing is left. */
+static int write_until(int rootfd, const char *path, const char *value, unsigned want,
+		       unsigned long long end)
+{
+	unsigned t = budget_until(end, want);
+
+	if (t == 0)
+		return -ETIMEDOUT;
+	return sysfs_write_deadline(rootfd, path, value, t);
+}
+
+static void note(struct restore_dev *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct restore_dev *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g->note[0])
+		return; /* the first problem is the one to tell */
+	va_start(ap, fmt);
+	vsnprintf(g->note, sizeof(g->note), fmt, ap);
+	va_end(ap);
+}
+
+size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write_ms,
+		     unsigned verify_ms, unsigned long long end)
+{
+	size_t i, bad = 0;
+	char path[128];
+	int r;
+
+	for (i = 0; i < n; i++) {
+		g[i].restored = false;
+		g[i].note[0] = '\0';
+	}
+	/* Overrides first: clearing one does not unbind, and if an unbind then hangs, no
+	 * device is left to bind to the VFIO driver again by the next probe. */
+	for (i = 0; i < n; i++) {
+		struct pci_dev *d = g[i].d;
+
+		if (pci_refresh(rootfd, d) < 0) {
+			g[i].gone = true;
+			continue;
+		}
+		if (!g[i].override_written)
+			continue;
+		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
+		r = write_until(rootfd, path, g[i].prev_override[0] ? g[i].prev_override : "\n",
+				write_ms, end);
+		if (r < 0)
+			note(&g[i], "restoring driver_override: %s",
+			     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
+	}
+	for (i = 0; i < n; i++) {
+		struct pci_dev *d = g[i].d;
+
+		if (g[i].gone || pci_refresh(rootfd, d) < 0)
+			continue;
+		if (d->driver[0] && strcmp(d->driver, g[i].prev_driver) != 0) {
+			snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
+			r = write_until(rootfd, path, d->address, write_ms, end);
+			if (r < 0)
+				note(&g[i], "unbind from %s: %s", d->driver,
+				     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
+			/* The reprobe below skips a device still bound: wait for the unbind. */
+			else if (!wait_driver(rootfd, d, "", budget_until(end, verify_ms)))
+				note(&g[i], "still bound to %s after unbind", d->driver);
+		}
+	}
+	/* Reprobe only after every override is back, so the group's devices return together. */
+	for (i = 0; i < n; i++) {
+		struct pci_dev *d = g[i].d;
+
+		if (g[i].gone || !g[i].prev_driver[0] || pci_refresh(rootfd, d) < 0 || d->driver[0])
+			continue;
+		r = write_until(rootfd, "sys/bus/pci/drivers_probe", d->address, write_ms, end);
+		if (r == -ETIMEDOUT)
+			note(&g[i], "probe abandoned at the run deadline");
+	}
+	/* Restored means: on the driver it was found on, with the override it was found with. */
+	for (i = 0; i < n; i++) {
+		struct pci_dev *d = g[i].d;
+		bool on = g[i].gone || wait_driver(rootfd, d, g[i].prev_driver,
+						   g[i].prev_driver[0] ? budget_until(end, verify_ms) : 0);
+
+		if (!g[i].gone && pci_refresh(rootfd, d) < 0)
+			g[i].gone = on = true;
+		if (g[i].gone) {
+			g[i].restored = true;
+			continue;
+		}
+		if (on && strcmp(d->override, g[i].prev_override) == 0) {
+			g[i].restored = true;
+			continue;
+		}
+		note(&g[i], "left on %s with driver_override %s, not on %s",
+		     d->driver[0] ? d->driver : "no driver", d->override[0] ? d->override : "(null)",
+		     g[i].prev_driver[0] ? g[i].prev_driver : "no driver");
+		bad++;
+	}
+	return bad;
 }
 
 static int fail(struct run *run, struct group_dev *g, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void restore(struct run *run, struct group_dev *g, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct pci_dev *d = &run->m->devs[g[i].idx];
-		char path[128];
-
-		if (pci_refresh(run->rootfd, d) < 0)
-			continue;
-		if (d->driver[0] && strcmp(d->driver, g[i].prev_driver) != 0) {
-			snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
-			if (sysfs_write_deadline(run->rootfd, path, d->address, run->o->unbind_timeout_ms) < 0)
-				log_warn("%s: cannot unbind from %s while restoring", d->address, d->driver);
-		}
-		if (g[i].override_written) {
-			snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-			if (root_write(run->rootfd, path, g[i].prev_override[0] ? g[i].prev_override : "\n") < 0)
-				log_warn("%s: cannot restore driver_override", d->address);
-		}
-	}
-	/* Reprobe only after every override is back, so the group's devices return together. */
-	for (i = 0; i < n; i++) {
-		struct pci_dev *d = &run->m->devs[g[i].idx];
-
-		if (!g[i].prev_driver[0] || pci_refresh(run->rootfd, d) < 0 || d->driver[0])
-			continue;
-		(void)sysfs_write_deadline(run->rootfd, "sys/bus/pci/drivers_probe", d->address,
-					   run->o->unbind_timeout_ms);
-		if (!wait_driver(run->rootfd, d, g[i].prev_driver, run->o->verify_timeout_ms))
-			log_warn("%s: could not return it to %s (driver now: %s)", d->address,
-				 g[i].prev_driver, d->driver[0] ? d->driver : "none");
-	}
-}
-
-/* Mark the group failed and put it back as it was found. Returns -1 for the caller. */
+/* Mark the group failed and put it back as it was found; say what could not be.
+ * Returns -1 for the caller. */
 static int fail(struct run *run, struct group_dev *g, size_t n, const char *fmt, ...)
 {
+	struct restore_dev *rd = calloc(n ? n : 1, sizeof(*rd));
 	char reason[200];
 	va_list ap;
 	size_t i;
@@ -168,36 +245,77 @@ static int fail(struct run *run, struct group_dev *g, size_t n, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	for (i = 0; rd && i < n; i++)
+		rd[i] = g[i].r;
+	if (rd)
+		(void)claim_restore(run->rootfd, rd, n, run->o->unbind_timeout_ms,
+				    run->o->verify_timeout_ms, run->deadline);
 	for (i = 0; i < n; i++) {
 		struct plan_entry *e = &run->plan->e[g[i].idx];
+		const char *address = run->m->devs[g[i].idx].address;
 
 		e->action = ACT_FAILED;
-		snprintf(e->reason, sizeof(e->reason), "%s", reason);
-		log_err("%s: claim failed, group restored (%s)", run->m->devs[g[i].idx].address,
-			reason);
+		if (!rd) {
+			snprintf(e->reason, sizeof(e->reason), "%s; not restored: out of memory",
+				 reason);
+			log_err("%s: claim failed and NOT restored: out of memory (%s)", address,
+				reason);
+		} else if (rd[i].restored) {
+			snprintf(e->reason, sizeof(e->reason), "%s", reason);
+			log_err("%s: claim failed, group restored (%s)", address, reason);
+		} else {
+			snprintf(e->reason, sizeof(e->reason), "%s; not restored: %s", reason,
+				 rd[i].note);
+			log_err("%s: claim failed and NOT restored: %s (%s); %s keeps what to undo",
+				address, rd[i].note, reason, JOURNAL_FILE);
+		}
 	}
-	restore(run, g, n);
+	free(rd);
 	return -1;
 }
 
-static int ensure_module(struct run *run, const char *name)
+/* The module of a VFIO driver name. */
+static const char *vfio_module(const char *driver)
+{
+	return strcmp(driver, "vfio-pci") == 0 ? "vfio_pci" : driver;
+}
+
+static bool driver_registered(int rootfd, const char *driver)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s", driver);
+	return root_exists(rootfd, path);
+}
+
+/* Load (or find) a module before anything is written to a device that needs it.
+ * driver: the PCI driver it registers ("" for none, as vfio_iommu_type1). Returns 0, or
+ * -errno with why in buf. */
+static int need_module(struct run *run, const char *mod, const char *driver, char *buf,
+		       size_t size)
 {
 	bool would;
-	size_t i;
 	int r;
 
-	for (i = 0; i < run->n_loaded; i++)
-		if (strcmp(run->loaded[i], name) == 0)
-			return 0;
-	r = modules_ensure(run->mods, name, &would);
-	if (r < 0)
+	r = modules_ensure(run->mods, mod, &would);
+	if (r < 0) {
+		snprintf(buf, size, "cannot load module %s: %s; nothing was written", mod,
+			 strerror(-r));
 		return r;
-	if (would && !run->o->live)
-		log_notice("would load module %s (not loading modules under --root)", name);
-	else if (would)
-		log_info("loaded module %s", name);
-	if (run->n_loaded < sizeof(run->loaded) / sizeof(run->loaded[0]))
-		snprintf(run->loaded[run->n_loaded++], DRIVER_MAX, "%s", name);
+	}
+	if (!would)
+		return 0;
+	if (run->o->live) {
+		log_info("loaded module %s", mod);
+		return 0;
+	}
+	/* Not loading under --root: what the root has registered is what there is. */
+	if (driver[0] && !driver_registered(run->rootfd, driver)) {
+		snprintf(buf, size, "driver %s is not registered and modules are not loaded under --root; nothing was written",
+			 driver);
+		return -ENOENT;
+	}
+	log_notice("would load module %s (not loading modules under --root)", mod);
 	return 0;
 }
 
@@ -257,16 +375,24 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 			    g[0].group, other);
 
 	/* 1. driver_override on every device before anything is unbound or probed, so no
-	 *    native driver can take a function back in between. */
+	 *    native driver can take a function back in between. Bounded like every write:
+	 *    an attribute can block (a FIFO in tests, a wedged device in life). */
 	for (i = 0; i < n; i++) {
 		struct pci_dev *d = &m->devs[g[i].idx];
+		unsigned t = budget(run, run->o->unbind_timeout_ms);
 
+		if (t == 0)
+			return fail(run, g, n, "abandoned: the %u s run deadline passed",
+				    run->o->run_timeout_ms / 1000);
 		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-		r = root_write(run->rootfd, path, g[i].vfio_driver);
+		r = sysfs_write_deadline(run->rootfd, path, g[i].vfio_driver, t);
+		if (r == -ETIMEDOUT)
+			return fail(run, g, n, "writing driver_override of %s abandoned after %u ms",
+				    d->address, t);
 		if (r < 0)
 			return fail(run, g, n, "writing driver_override of %s: %s", d->address,
 				    strerror(-r));
-		g[i].override_written = true;
+		g[i].r.override_written = true;
 	}
 	/* 2. unbind current drivers, each with its deadline. */
 	for (i = 0; i < n; i++) {
@@ -290,21 +416,9 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		if (!wait_driver(run->rootfd, d, "", budget(run, run->o->verify_timeout_ms)))
 			return fail(run, g, n, "%s still bound to %s after unbind", d->address,
 				    d->driver);
-		log_info("%s: unbound from %s", d->address, g[i].prev_driver);
+		log_info("%s: unbound from %s", d->address, g[i].r.prev_driver);
 	}
-	/* 3. the VFIO drivers; loading binds the overridden devices by itself. */
-	for (i = 0; i < n; i++) {
-		const char *mod = strcmp(g[i].vfio_driver, "vfio-pci") == 0 ? "vfio_pci" :
-									    g[i].vfio_driver;
-
-		r = ensure_module(run, mod);
-		if (r < 0)
-			return fail(run, g, n, "cannot load module %s: %s", mod, strerror(-r));
-	}
-	r = ensure_module(run, "vfio_iommu_type1");
-	if (r < 0)
-		log_warn("cannot load module vfio_iommu_type1: %s, ignoring", strerror(-r));
-	/* 4. probe what is still unbound (the driver was already registered). */
+	/* 3. probe what is still unbound (the VFIO drivers were loaded before step 1). */
 	for (i = 0; i < n; i++) {
 		struct pci_dev *d = &m->devs[g[i].idx];
 		unsigned t;
@@ -323,7 +437,7 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		if (r < 0 && r != -ENODEV)
 			log_warn("%s: drivers_probe: %s", d->address, strerror(-r));
 	}
-	/* 5. verify: every device of the group on its VFIO driver, or none is. */
+	/* 4. verify: every device of the group on its VFIO driver, or none is. */
 	for (i = 0; i < n; i++) {
 		struct pci_dev *d = &m->devs[g[i].idx];
 
@@ -337,9 +451,62 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 
 		e->action = ACT_CLAIMED;
 		log_info("%s: bound to %s%s%s", m->devs[g[i].idx].address, g[i].vfio_driver,
-			 g[i].prev_driver[0] ? ", was " : "", g[i].prev_driver);
+			 g[i].r.prev_driver[0] ? ", was " : "", g[i].r.prev_driver);
 	}
 	return 0;
+}
+
+/* Fail every device to claim in IOMMU group `group` (or only dev when it has none) with
+ * reason, before anything was written to them. */
+static void fail_untouched(struct run *run, int group, size_t dev, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < run->m->n_devs; i++) {
+		struct plan_entry *e = &run->plan->e[i];
+
+		if (e->action != ACT_CLAIM || (i != dev && (group < 0 || run->info[i].group != group)))
+			continue;
+		e->action = ACT_FAILED;
+		snprintf(e->reason, sizeof(e->reason), "%s", reason);
+		log_err("%s: claim failed (%s)", run->m->devs[i].address, reason);
+	}
+}
+
+/* Every module a claim needs, loaded once, before the first write to any device: a claim
+ * that cannot succeed must not unbind anything. */
+static void load_up_front(struct run *run)
+{
+	char reason[200], done[16][DRIVER_MAX];
+	size_t i, j, n_done = 0;
+	bool any;
+
+	for (i = 0; i < run->m->n_devs; i++) {
+		const char *drv = run->info[i].vfio_driver;
+
+		if (run->plan->e[i].action != ACT_CLAIM)
+			continue;
+		for (j = 0; j < n_done && strcmp(done[j], drv) != 0; j++)
+			;
+		if (j < n_done)
+			continue;
+		if (need_module(run, vfio_module(drv), drv, reason, sizeof(reason)) < 0) {
+			/* Every device (and group) that needs this driver fails untouched. */
+			for (j = i; j < run->m->n_devs; j++)
+				if (run->plan->e[j].action == ACT_CLAIM &&
+				    strcmp(run->info[j].vfio_driver, drv) == 0)
+					fail_untouched(run, run->info[j].group, j, reason);
+			continue;
+		}
+		if (n_done < sizeof(done) / sizeof(done[0]))
+			snprintf(done[n_done++], DRIVER_MAX, "%s", drv);
+	}
+	for (i = 0, any = false; i < run->m->n_devs; i++)
+		any |= run->plan->e[i].action == ACT_CLAIM;
+	if (any && need_module(run, "vfio_iommu_type1", "", reason, sizeof(reason)) < 0)
+		for (i = 0; i < run->m->n_devs; i++)
+			if (run->plan->e[i].action == ACT_CLAIM)
+				fail_untouched(run, run->info[i].group, i, reason);
 }
 
 void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size)
@@ -353,12 +520,17 @@ void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size)
 int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *plan,
 		struct modules *mods, const struct claim_opts *o, struct state *st)
 {
+	unsigned long long start = now_ms();
 	struct run run = {
 		.rootfd = rootfd, .m = m, .p = p, .plan = plan, .mods = mods, .o = o,
-		.deadline = now_ms() + o->run_timeout_ms,
+		/* A third of the run is kept for putting a failed group back. */
+		.claim_end = start + o->run_timeout_ms - o->run_timeout_ms / 3,
+		.deadline = start + o->run_timeout_ms,
 	};
 	struct group_dev *info, *g;
+	struct state intent = { 0 };
 	size_t i, j, n;
+	int q;
 
 	info = calloc(m->n_devs ? m->n_devs : 1, sizeof(*info));
 	g = calloc(m->n_devs ? m->n_devs : 1, sizeof(*g));
@@ -372,17 +544,51 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 
 		info[i].idx = i;
 		info[i].group = d->iommu_group;
+		info[i].r.d = d;
 		/* The scan skips driver_override; the devices to claim need it to be restored. */
 		if (plan->e[i].action == ACT_CLAIM)
 			info[i].gone = pci_refresh(rootfd, d) < 0;
-		snprintf(info[i].prev_driver, DRIVER_MAX, "%s", d->driver);
-		snprintf(info[i].prev_override, DRIVER_MAX, "%s", d->override);
+		snprintf(info[i].r.prev_driver, DRIVER_MAX, "%s", d->driver);
+		snprintf(info[i].r.prev_override, DRIVER_MAX, "%s", d->override);
 		if (plan->e[i].action == ACT_CLAIM)
 			snprintf(info[i].vfio_driver, DRIVER_MAX, "%s",
 				 plan->e[i].vfio_driver[0] ? plan->e[i].vfio_driver : "vfio-pci");
+		/* Our own override (left by a run that kept no record) is not what to return
+		 * to: returning means to the host. */
+		if (info[i].vfio_driver[0] && strcmp(info[i].r.prev_override, info[i].vfio_driver) == 0)
+			info[i].r.prev_override[0] = '\0';
 	}
-
 	run.info = info;
+
+	load_up_front(&run);
+
+	/* Record what is about to be done before the first write, so that a run killed in
+	 * the middle can be undone by the next one. */
+	for (i = 0; i < m->n_devs; i++) {
+		const struct pci_dev *d = &m->devs[i];
+		struct state_entry se = { .iommu_group = d->iommu_group };
+
+		if (plan->e[i].action != ACT_CLAIM || info[i].gone)
+			continue;
+		snprintf(se.address, sizeof(se.address), "%s", d->address);
+		snprintf(se.vendor, sizeof(se.vendor), "%04x", d->vendor);
+		snprintf(se.device, sizeof(se.device), "%04x", d->device);
+		snprintf(se.action, sizeof(se.action), "claiming");
+		snprintf(se.driver, sizeof(se.driver), "%s", info[i].vfio_driver);
+		snprintf(se.previous_driver, DRIVER_MAX, "%s", info[i].r.prev_driver);
+		snprintf(se.previous_override, DRIVER_MAX, "%s", info[i].r.prev_override);
+		if (state_put(&intent, &se) < 0) {
+			state_free(&intent);
+			free(info);
+			free(g);
+			return -ENOMEM;
+		}
+	}
+	if (intent.n && (q = journal_begin(rootfd, &intent)) < 0)
+		log_warn("cannot record the claim in %s: %s; an interrupted claim could not be undone",
+			 JOURNAL_FILE, strerror(-q));
+	state_free(&intent);
+
 	for (i = 0; i < m->n_devs; i++) {
 		int group = info[i].group;
 
@@ -425,13 +631,15 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		if (e->action == ACT_CLAIMED) {
 			(void)pci_refresh(rootfd, (struct pci_dev *)d);
 			snprintf(se.driver, sizeof(se.driver), "%s", d->driver);
-			if (strcmp(info[i].prev_driver, d->driver) != 0) {
-				snprintf(se.previous_driver, DRIVER_MAX, "%s", info[i].prev_driver);
-				snprintf(se.previous_override, DRIVER_MAX, "%s", info[i].prev_override);
+			if (strcmp(info[i].r.prev_driver, d->driver) != 0) {
+				snprintf(se.previous_driver, DRIVER_MAX, "%s", info[i].r.prev_driver);
+				snprintf(se.previous_override, DRIVER_MAX, "%s", info[i].r.prev_override);
+				se.taken = true;
 			} else if (old) {
 				/* Claimed by an earlier run: keep what that run found. */
 				snprintf(se.previous_driver, DRIVER_MAX, "%s", old->previous_driver);
 				snprintf(se.previous_override, DRIVER_MAX, "%s", old->previous_override);
+				se.taken = old->taken;
 			}
 		}
 		if (state_put(st, &se) < 0) {

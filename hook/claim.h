@@ -23,8 +23,23 @@ struct claim_opts {
 int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *plan,
 		struct modules *mods, const struct claim_opts *o, struct state *st);
 
-/* Undo the groups holding the given devices. Exposed here because it shares the deadline
- * writes; see release.c for the command. */
+/* One device to put back as it was found. */
+struct restore_dev {
+	struct pci_dev *d;
+	char prev_driver[DRIVER_MAX]; /* "" when it was unbound */
+	char prev_override[DRIVER_MAX]; /* "" when it had none */
+	bool override_written; /* we wrote its driver_override: write prev_override back */
+	bool gone; /* set: the device went away (nothing to restore) */
+	bool restored; /* set: back on prev_driver with prev_override */
+	char note[160]; /* set: the first thing that went wrong */
+};
+
+/* Put devices of one group back: unbind what is on another driver, restore the overrides,
+ * then reprobe; every write bounded by write_ms and by end (monotonic ms); then check.
+ * Returns how many were not restored (their note says why). */
+size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write_ms,
+		     unsigned verify_ms, unsigned long long end);
+
 /* "FILE:LINE" of a rule, or "" for -1. */
 void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size);
 

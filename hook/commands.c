@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "hotplug.h"
 #include "isolation.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
 #include "modules.h"
@@ -23,6 +24,9 @@
 #include "rootfs.h"
 #include "state.h"
 
+/* At most this many policy errors go to the log (one kernel log record each). */
+#define POLICY_LOG_ERRORS 20
+
 int load_policy(struct ctx *c, struct policy *p, bool to_log)
 {
 	size_t i;
@@ -32,10 +36,16 @@ int load_policy(struct ctx *c, struct policy *p, bool to_log)
 	if (r == 0)
 		return 0;
 	for (i = 0; i < p->n_errors; i++) {
-		if (to_log)
-			log_err("%s", p->errors[i]);
-		else
+		if (!to_log) {
 			fprintf(stderr, "%s\n", p->errors[i]);
+		} else if (i < POLICY_LOG_ERRORS) {
+			log_err("%s", p->errors[i]);
+		} else {
+			/* The kernel log takes one record per message: summarise the rest. */
+			log_err("... and %zu more policy errors (gpu-vfio validate lists them all)",
+				p->n_errors - i);
+			break;
+		}
 	}
 	if (!p->n_errors)
 		fprintf(stderr, "gpu-vfio: cannot load the policy: %s\n", strerror(-r));
@@ -183,7 +193,7 @@ int cmd_claim(struct ctx *c)
 	struct plan plan;
 	struct policy p;
 	char device[PCI_ADDR_MAX];
-	bool wanted;
+	bool wanted, undo_failed;
 	size_t i;
 	int r, q;
 
@@ -191,7 +201,13 @@ int cmd_claim(struct ctx *c)
 		log_err("--device %s: not a PCI address (DDDD:BB:DD.F or BB:DD.F)", c->device);
 		return EXIT_USAGE;
 	}
-	(void)state_read(c->rootfd, &old);
+	q = state_read(c->rootfd, &old);
+	if (q < 0 && q != -ENOENT)
+		log_err("cannot read %s: %s; what earlier runs claimed is forgotten", STATE_FILE,
+			q == -EBADMSG ? "not a whole record (truncated?)" : strerror(-q));
+	/* A claim killed half-way left a journal: undo it before planning from sysfs. */
+	q = journal_recover(c->rootfd, &old);
+	undo_failed = q != 0;
 	(void)root_read(c->rootfd, "proc/sys/kernel/osrelease", st.kernel, sizeof(st.kernel));
 	if (claim_disabled(c)) {
 		log_notice("gpu-vfio=off on the kernel command line: claiming nothing");
@@ -230,10 +246,12 @@ int cmd_claim(struct ctx *c)
 	}
 	plan_pick_drivers(c->rootfd, &plan, &m, mods);
 	/* Keep what an earlier run recorded about devices it claimed; --device keeps the
-	 * whole record, since it looks at one group only. */
+	 * whole record, since it looks at one group only. Only devices that exist: the
+	 * record stays as large as the machine. */
 	for (i = 0; i < old.n; i++)
-		if ((c->device || strcmp(old.e[i].action, "claimed") == 0) &&
-		    state_put(&st, &old.e[i]) < 0)
+		if ((c->device || strcmp(old.e[i].action, "claimed") == 0 ||
+		     strcmp(old.e[i].action, "released") == 0) &&
+		    pci_find(&m, old.e[i].address) && state_put(&st, &old.e[i]) < 0)
 			break;
 	q = claim_apply(c->rootfd, &m, &p, &plan, mods, &o, &st);
 	if (q < 0) {
@@ -242,9 +260,19 @@ int cmd_claim(struct ctx *c)
 	}
 	q = state_write(c->rootfd, &st);
 	if (q < 0) {
+		struct state none = { 0 };
+
 		log_err("cannot record state in %s: %s", STATE_FILE, strerror(-q));
 		r = EXIT_ERROR;
+		/* Unrecorded claims stay in the journal, for the next run to undo. */
+		(void)journal_settle(c->rootfd, &none);
+	} else if ((q = journal_settle(c->rootfd, &st)) != 0) {
+		log_err("%s: %s", JOURNAL_FILE, q < 0 ? strerror(-q) :
+			"devices are left half-claimed; the next claim or release undoes them");
+		r = EXIT_ERROR;
 	}
+	if (undo_failed)
+		r = EXIT_ERROR;
 	if (c->json) {
 		struct report rep = { .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p };
 		struct isolation iso;
@@ -274,7 +302,7 @@ int cmd_status(struct ctx *c)
 	struct plan plan;
 	struct policy p;
 	struct report rep;
-	bool have_state, policy_ok;
+	bool have_state, bad_state, policy_ok;
 	size_t i;
 	int r;
 
@@ -287,7 +315,12 @@ int cmd_status(struct ctx *c)
 		memset(&p, 0, sizeof(p));
 		fprintf(stderr, "gpu-vfio: the policy is invalid; showing devices without it\n");
 	}
-	have_state = state_read(c->rootfd, &st) == 0;
+	r = state_read(c->rootfd, &st);
+	have_state = r == 0;
+	if (r < 0 && r != -ENOENT)
+		fprintf(stderr, "gpu-vfio: cannot read %s: %s; BOOT is unknown\n", STATE_FILE,
+			r == -EBADMSG ? "not a whole record (truncated?)" : strerror(-r));
+	bad_state = r < 0 && r != -ENOENT;
 	r = scan_and_plan(c, &p, &m, &plan);
 	if (r)
 		goto out;
@@ -306,6 +339,8 @@ int cmd_status(struct ctx *c)
 		report_json(stdout, &rep);
 	else
 		report_table(stdout, &rep);
+	if (bad_state && r == EXIT_OK)
+		r = EXIT_ERROR;
 	plan_free(&plan);
 	pci_machine_free(&m);
 out:

@@ -10,6 +10,7 @@
 
 #include "cmd-check.h"
 #include "commands.h"
+#include "lock.h"
 #include "log.h"
 #include "rootfs.h"
 
@@ -21,16 +22,31 @@ static const struct {
 	const char *name;
 	int (*run)(struct ctx *c);
 	bool takes_args;
+	bool writes; /* binds or unbinds devices: runs under the lock */
 } commands[] = {
-	{ "validate", cmd_validate, false },
-	{ "plan", cmd_plan, false },
-	{ "claim", cmd_claim, false },
-	{ "status", cmd_status, false },
-	{ "release", cmd_release, true },
-	{ "check", cmd_doctor, false },
-	{ "nova", cmd_nova, false },
-	{ "kubevirt", cmd_kubevirt, false },
+	{ "validate", cmd_validate, false, false },
+	{ "plan", cmd_plan, false, false },
+	{ "claim", cmd_claim, false, true },
+	{ "status", cmd_status, false, false },
+	{ "release", cmd_release, true, true },
+	{ "check", cmd_doctor, false, false },
+	{ "nova", cmd_nova, false, false },
+	{ "kubevirt", cmd_kubevirt, false, false },
 };
+
+/* How long a writing command waits for the lock; GPU_VFIO_LOCK_TIMEOUT_MS shortens it for
+ * tests. */
+static unsigned lock_timeout(void)
+{
+	const char *v = getenv("GPU_VFIO_LOCK_TIMEOUT_MS");
+	char *end;
+	unsigned long t;
+
+	if (!v || !*v)
+		return LOCK_TIMEOUT_MS;
+	t = strtoul(v, &end, 10);
+	return *end || t > LOCK_TIMEOUT_MS ? LOCK_TIMEOUT_MS : (unsigned)t;
+}
 
 int cmd_doctor(struct ctx *c)
 {
@@ -193,7 +209,20 @@ int main(int argc, char **argv)
 	}
 	c.live = same_as_slash(c.root);
 	log_setup(c.rootfd, c.kmsg);
+	if (commands[i].writes) {
+		/* One writer at a time: boot claim, the service, hotplug and release. */
+		r = lock_take(c.rootfd, command, lock_timeout());
+		if (r == -EBUSY) {
+			r = EXIT_ERROR;
+			log_close();
+			close(c.rootfd);
+			goto out;
+		}
+		if (r < 0)
+			log_warn("cannot take %s: %s; going on without it", LOCK_FILE, strerror(-r));
+	}
 	r = commands[i].run(&c);
+	lock_release();
 	log_close();
 	close(c.rootfd);
 out:

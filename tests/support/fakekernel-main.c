@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command-line front end of the fake kernel, for shell tests: serves a root until SIGTERM. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ static void usage(FILE *f)
 	fputs("usage: fakekernel ROOT [--hang-unbind ADDR] [--fail-probe ADDR]\n"
 	      "                       [--fail-write ADDR:ATTR:EISDIR|ENOENT|ENXIO|EACCES]\n"
 	      "                       [--load-driver NAME[:MODULE]] [--log FILE]\n"
+	      "                       [--kill-at N[:TERM|KILL]]\n"
 	      "Serves ROOT (built by tests/fixtures/mkroot.sh) like the kernel's PCI core\n"
 	      "until SIGTERM; ROOT/.fake/ready exists while it is serving.\n", f);
 }
@@ -72,7 +74,16 @@ int main(int argc, char **argv)
 			r = add(fail_write, &n_fail_write, v);
 		else if (strcmp(a, "--load-driver") == 0)
 			r = add(load, &n_load, v);
-		else if (strcmp(a, "--log") == 0)
+		else if (strcmp(a, "--kill-at") == 0) {
+			char *end;
+
+			opts.kill_at = (unsigned)strtoul(v, &end, 10);
+			opts.kill_sig = strcmp(end, ":TERM") == 0 ? SIGTERM : SIGKILL;
+			r = opts.kill_at && (!*end || strcmp(end, ":TERM") == 0 ||
+					     strcmp(end, ":KILL") == 0) ? 0 : -1;
+			if (r < 0)
+				fprintf(stderr, "fakekernel: --kill-at N[:TERM|KILL], not %s\n", v);
+		} else if (strcmp(a, "--log") == 0)
 			r = (opts.log_path = v) ? 0 : -1;
 		else {
 			fprintf(stderr, "fakekernel: unknown option %s\n", a);

@@ -73,6 +73,8 @@ struct fk {
 	size_t n_hang_drivers;
 	char fail_probe[MAX_LIST][ADDR_LEN];
 	size_t n_fail_probe;
+	unsigned kill_at, n_writes;
+	int kill_sig;
 };
 
 /* -1 is drivers_probe: the last thing a client writes. */
@@ -112,6 +114,27 @@ static void logf_event(struct fk *k, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', k->log);
 	fflush(k->log);
+}
+
+static int read_attr(struct fk *k, const char *path, char *buf, size_t size);
+
+/* One more write to a device served; at the --kill-at one, kill the writer. */
+static void count_write(struct fk *k)
+{
+	char buf[32];
+	long pid;
+
+	k->n_writes++;
+	if (!k->kill_at || k->n_writes != k->kill_at)
+		return;
+	if (read_attr(k, ".fake/kill-pid", buf, sizeof(buf)) < 0 || (pid = strtol(buf, NULL, 10)) <= 1) {
+		logf_event(k, "kill at write %u: no pid in .fake/kill-pid", k->n_writes);
+		return;
+	}
+	if (kill((pid_t)pid, k->kill_sig) < 0)
+		logf_event(k, "kill %ld at write %u: %s", pid, k->n_writes, strerror(errno));
+	else
+		logf_event(k, "killed %ld (signal %d) after write %u", pid, k->kill_sig, k->n_writes);
 }
 
 /* Copy a name into a fixed buffer; false (and nothing copied) when it does not fit. */
@@ -646,6 +669,7 @@ static void log_override(struct fk *k, const char *addr)
 	 * writer that truncates and writes again (a clear right after a set came back as the
 	 * old value). Readers here and in the tests take "" as "(null)". */
 	logf_event(k, "driver_override %s %.*s", addr, (int)strcspn(want, "\n"), want);
+	count_write(k);
 }
 
 static void watch_devices(struct fk *k)
@@ -979,6 +1003,7 @@ static void serve_fifo(struct fk *k, int fd, const struct driver *d, int ctl)
 			} else {
 				handle_unbind(k, addrs[i], d->name);
 			}
+			count_write(k);
 		}
 	}
 }
@@ -1037,6 +1062,10 @@ static int fk_setup(struct fk *k, const char *root, const struct fk_opts *opts)
 	}
 	for (const char *const *p = opts ? opts->hang_unbind : NULL; p && *p; p++)
 		add_hang(k, *p);
+	if (opts && opts->kill_at) {
+		k->kill_at = opts->kill_at;
+		k->kill_sig = opts->kill_sig ? opts->kill_sig : SIGKILL;
+	}
 	read_hang_file(k);
 
 	k->probe_fd = open_fifo(k, "sys/bus/pci/drivers_probe");

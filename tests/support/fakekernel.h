@@ -21,6 +21,9 @@
  * load_drivers  "NAME[:MODULE]": drivers to register at start, as if their module had
  *               just been loaded (sys/bus/pci/drivers/NAME, sys/module/MODULE).
  * log_path      event log, one line per action; NULL means ROOT/.fake/log.
+ * kill_at       0, or N: after serving the Nth write to a device (a driver_override
+ *               change, an unbind, a bind or a drivers_probe), send kill_sig (SIGKILL when
+ *               0) to the pid in ROOT/.fake/kill-pid: the writer, killed half-way.
  */
 struct fk_opts {
 	const char *const *hang_unbind;
@@ -28,6 +31,8 @@ struct fk_opts {
 	const char *const *fail_write;
 	const char *const *load_drivers;
 	const char *log_path;
+	unsigned kill_at;
+	int kill_sig;
 };
 
 /*

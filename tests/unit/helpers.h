@@ -47,6 +47,7 @@ struct plan_entry *entry_of(struct planned *pl, const char *address);
 /* Controls of tests/unit/mock-modules.c. */
 extern char mock_modules_calls[1024]; /* "name name ..." of every modules_ensure() */
 extern int mock_modules_ensure_error; /* negative errno modules_ensure() returns, or 0 */
+extern const char *mock_modules_fail_only; /* NULL: every module fails; else only this one */
 extern const char *mock_variant_modalias; /* modalias prefix that has a variant driver */
 extern const char *mock_variant_driver; /* that driver's name */
 void mock_modules_reset(void);

@@ -11,6 +11,7 @@
 
 char mock_modules_calls[1024];
 int mock_modules_ensure_error;
+const char *mock_modules_fail_only;
 const char *mock_variant_modalias;
 const char *mock_variant_driver;
 
@@ -23,6 +24,7 @@ void mock_modules_reset(void)
 {
 	mock_modules_calls[0] = '\0';
 	mock_modules_ensure_error = 0;
+	mock_modules_fail_only = NULL;
 	mock_variant_modalias = NULL;
 	mock_variant_driver = NULL;
 }
@@ -57,7 +59,8 @@ int modules_ensure(struct modules *m, const char *name, bool *ret_would_load)
 	i = strlen(mock_modules_calls);
 	snprintf(mock_modules_calls + i, sizeof(mock_modules_calls) - i, "%s%s", i ? " " : "",
 		 name);
-	if (mock_modules_ensure_error)
+	if (mock_modules_ensure_error &&
+	    (!mock_modules_fail_only || strcmp(mock_modules_fail_only, name) == 0))
 		return mock_modules_ensure_error;
 	snprintf(path, sizeof(path), "sys/module/%s", norm);
 	*ret_would_load = !root_exists(m->rootfd, path);

@@ -16,7 +16,9 @@
 #include "claim.h"
 #include "fakekernel.h"
 #include "helpers.h"
+#include "journal.h"
 #include "modules.h"
+#include "rootfs.h"
 #include "state.h"
 
 static const char *const gpu_fns[] = {
@@ -498,6 +500,221 @@ static void test_device_moved_group_before_claim(void **state)
 	stop(&t);
 }
 
+/* No line of the fake kernel's log names a write to one of the GPU's functions. */
+static void expect_no_write(const char *root)
+{
+	char *log = fake_log(root);
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		static const char *const kinds[] = { "driver_override ", "unbind ", "bind " };
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			char want[96];
+
+			snprintf(want, sizeof(want), "%s%s", kinds[k], gpu_fns[i]);
+			if (log_pos(log, want) >= 0)
+				fail_msg("\"%s\" written, want no write at all:\n%s", want, log);
+		}
+	}
+	free(log);
+}
+
+/* The VFIO modules cannot be loaded: nothing is written to any device (a rebind of live
+ * qxl/xhci on such a kernel panicked it). Before: overrides and unbinds, then the load. */
+static void test_modules_fail_nothing_written(void **state)
+{
+	struct claim_test t;
+	struct plan_entry *e;
+	size_t i;
+
+	(void)state;
+	start(&t, NULL);
+	mock_modules_ensure_error = -ENOENT;
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++) {
+		e = entry_of(&t.pl, gpu_fns[i]);
+		assert_int_equal(e->action, ACT_FAILED);
+		if (!strstr(e->reason, "cannot load module vfio_pci") ||
+		    !strstr(e->reason, "nothing was written"))
+			fail_msg("%s: reason \"%s\"", gpu_fns[i], e->reason);
+	}
+	usleep(100 * 1000);
+	expect_no_write(t.root);
+	expect_native(t.root);
+	/* The journal was not even started: there is nothing to undo. */
+	assert_false(root_exists(t.pl.rootfd, JOURNAL_FILE));
+	stop(&t);
+}
+
+/* vfio_iommu_type1 is needed as much as the driver: failing to load it fails untouched. */
+static void test_iommu_module_fails_nothing_written(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	/* vfio_pci loads (is there); vfio_iommu_type1 is blacklisted. */
+	mock_modules_ensure_error = -EPERM;
+	mock_modules_fail_only = "vfio_iommu_type1";
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(entry_of(&t.pl, gpu_fns[i])->action, ACT_FAILED);
+	usleep(100 * 1000);
+	expect_no_write(t.root);
+	expect_native(t.root);
+	stop(&t);
+}
+
+/* A driver_override that blocks (ENXIO: a FIFO nobody reads) ends within the write's
+ * deadline, and the overrides already written are cleared. Before: claim hung for good. */
+static void test_override_write_blocks(void **state)
+{
+	static const char *const fail_write[] = { "0000:01:00.2:driver_override:ENXIO", NULL };
+	struct fk_opts fo = { .load_drivers = vfio_loaded, .fail_write = fail_write };
+	unsigned long long t0, elapsed;
+	struct claim_test t;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	t0 = now_ms();
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	elapsed = now_ms() - t0;
+	print_message("claim took %llu ms\n", elapsed);
+	assert_true(elapsed < 3000);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(entry_of(&t.pl, gpu_fns[i])->action, ACT_FAILED);
+	assert_non_null(strstr(entry_of(&t.pl, "0000:01:00.0")->reason,
+			       "driver_override of 0000:01:00.2 abandoned"));
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(driver_of(t.root, gpu_fns[i]), native[i]);
+		if (i != 2)
+			expect_override(t.root, gpu_fns[i], "(null)");
+	}
+	stop(&t);
+}
+
+/* Restoring is bounded by the run deadline too, and a group that could not be put back is
+ * reported as such (not "restored"). Before: every restore write had its own 1 s on top of
+ * the run (4.5 s here), and the log said "group restored" before trying. */
+static void test_restore_bounded_and_reported(void **state)
+{
+	/* 00:14.0 starts on vfio-pci, so vfio-pci's unbind hangs; fn 3 cannot bind to it. */
+	static const char *const hang[] = { "0000:00:14.0", NULL };
+	static const char *const fail_probe[] = { "0000:01:00.3", NULL };
+	struct fk_opts fo = { .hang_unbind = hang, .fail_probe = fail_probe };
+	unsigned long long t0, elapsed;
+	struct claim_test t;
+	size_t i;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	mock_modules_reset();
+	mkroot_text("vfio loaded\n"
+		    "dev 00:01.0 8086:1901 060400 bus=01 drv=pcieport group=1\n"
+		    "dev 00:14.0 8086:a36d 0c0330 drv=vfio-pci group=3\n"
+		    "dev 01:00.0 10de:1e87 030000 drv=nouveau group=1\n"
+		    "dev 01:00.1 10de:10f8 040300 drv=snd_hda_intel group=1\n"
+		    "dev 01:00.2 10de:1ad8 0c0330 drv=xhci_hcd group=1\n"
+		    "dev 01:00.3 10de:1ad9 0c8000 drv=nvidia-gpu group=1\n",
+		    t.root, sizeof(t.root));
+	strncat(t.root, "/root", sizeof(t.root) - strlen(t.root) - 1);
+	snprintf(running_root, sizeof(running_root), "%.*s", (int)(strlen(t.root) - 5), t.root);
+	assert_int_equal(fakekernel_start(t.root, &fo, &t.fk), 0);
+	running_fk = t.fk;
+	t.o = (struct claim_opts){
+		.live = false, .unbind_timeout_ms = 1000, .run_timeout_ms = 3000,
+		.verify_timeout_ms = 500,
+	};
+	t0 = now_ms();
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	elapsed = now_ms() - t0;
+	print_message("claim with a hanging restore took %llu ms (run deadline 3000)\n", elapsed);
+	assert_true(elapsed < 3400);
+	for (i = 0; i < 4; i++) {
+		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
+
+		assert_int_equal(e->action, ACT_FAILED);
+		if (i < 3 && !strstr(e->reason, "not restored"))
+			fail_msg("%s: reason \"%s\" does not say it was not restored", gpu_fns[i],
+				 e->reason);
+	}
+	/* The overrides came back first, before the unbinds that hang. */
+	for (i = 0; i < 4; i++)
+		expect_override(t.root, gpu_fns[i], "(null)");
+	/* What is left half-done stays in the journal for the next run. */
+	assert_true(root_exists(t.pl.rootfd, JOURNAL_FILE));
+	stop(&t);
+}
+
+/* An override of vfio-pci found on a device (a run that kept no record) is not recorded as
+ * what to return to. Before: previous_override "vfio-pci", and release put it back there. */
+static void test_own_override_not_previous(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+	char rel[128];
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	for (i = 0; i < 4; i++) {
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", gpu_fns[i]);
+		write_file(t.root, rel, "vfio-pci\n", 0644);
+	}
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++) {
+		struct state_entry *se = state_find(&t.st, gpu_fns[i]);
+
+		assert_int_equal(entry_of(&t.pl, gpu_fns[i])->action, ACT_CLAIMED);
+		assert_non_null(se);
+		assert_string_equal(se->previous_driver, native[i]);
+		assert_string_equal(se->previous_override, "");
+	}
+	stop(&t);
+}
+
+/* A claim killed after its group bound (no state written) leaves the journal; recovery
+ * puts every device back on its previous driver with its override cleared. */
+static void test_journal_recovers_interrupted_claim(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct state empty = { 0 };
+	struct claim_test t;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	for (i = 0; i < 4; i++)
+		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
+	/* The journal is there until the outcome is recorded; "killed" here. */
+	assert_true(root_exists(t.pl.rootfd, JOURNAL_FILE));
+	assert_int_equal(journal_recover(t.pl.rootfd, &empty), 0);
+	for (i = 0; i < 4; i++) {
+		struct state_entry *se = state_find(&empty, gpu_fns[i]);
+
+		assert_non_null(se);
+		assert_string_equal(se->action, "released");
+	}
+	expect_native(t.root);
+	assert_false(root_exists(t.pl.rootfd, JOURNAL_FILE));
+	state_free(&empty);
+
+	/* Once the outcome is recorded, settling removes the journal. */
+	finish_run(&t);
+	state_free(&t.st);
+	run_claim(&t, "claim vendor=10de class=0300\n");
+	assert_true(root_exists(t.pl.rootfd, JOURNAL_FILE));
+	assert_int_equal(journal_settle(t.pl.rootfd, &t.st), 0);
+	assert_false(root_exists(t.pl.rootfd, JOURNAL_FILE));
+	stop(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +728,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_device_gone_before_claim, teardown_fk),
 		cmocka_unit_test_teardown(test_group_gained_device_before_claim, teardown_fk),
 		cmocka_unit_test_teardown(test_device_moved_group_before_claim, teardown_fk),
+		cmocka_unit_test_teardown(test_modules_fail_nothing_written, teardown_fk),
+		cmocka_unit_test_teardown(test_iommu_module_fails_nothing_written, teardown_fk),
+		cmocka_unit_test_teardown(test_override_write_blocks, teardown_fk),
+		cmocka_unit_test_teardown(test_restore_bounded_and_reported, teardown_fk),
+		cmocka_unit_test_teardown(test_own_override_not_previous, teardown_fk),
+		cmocka_unit_test_teardown(test_journal_recovers_interrupted_claim, teardown_fk),
 	};
 
 	return cmocka_run_group_tests_name("claim", tests, NULL, NULL);
