@@ -5,9 +5,9 @@
 # Usage: tests/image/deb.sh WORKDIR RESULT_FILE
 #
 # The copy lives in WORKDIR (dpkg-buildpackage writes into debian/ and into the parent
-# directory). Everything is compiled afresh, but the kmod source this tree already
-# fetched (build/kmod-src) is taken along, so the package build does not download it
-# again; --no-pre-clean keeps `make clean` from wiping it first.
+# directory). Everything is compiled afresh, but the source packages this tree already
+# fetched (build/src: kmod, xz-utils, libzstd, zlib) are taken along, so the package build
+# does not download them again; --no-pre-clean keeps `make clean` from wiping them first.
 #
 # Test conditions are single-quoted strings that check() evaluates later:
 # shellcheck disable=SC2016,SC2034,SC2317
@@ -59,8 +59,8 @@ src=$work/gpu-vfio-$version
 mkdir -p "$src/build"
 # The sources, without git metadata and without build/ (which holds this very WORKDIR).
 (cd "$top" && tar --exclude=./.git --exclude=./build -cf - .) | (cd "$src" && tar -xpf -)
-if [ -f "$top/build/kmod-src/libkmod/libkmod.h" ]; then
-	cp -a "$top/build/kmod-src" "$src/build/kmod-src"
+if [ -f "$top/build/src/.fetched-trixie" ]; then
+	cp -a "$top/build/src" "$src/build/src"
 fi
 
 t0=$(date +%s)
