@@ -63,8 +63,13 @@ if [ -e /etc/qt-hostclaim ]; then
 			gpu=${d##*/}
 	done
 	echo "@@qt hostclaim before $(grep -E '^vfio' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"
+	# The boot had gpu-vfio=off (nothing claimed in the initramfs); gpu-vfio reads it from
+	# /proc/cmdline: show it a command line whose last gpu-vfio= is on, as after a reboot.
+	sed 's/$/ gpu-vfio=on/' /proc/cmdline >/run/qt-cmdline
+	mount --bind /run/qt-cmdline /proc/cmdline
 	gpu-vfio claim --device "$gpu" >/run/qt-claim 2>&1
 	echo "@@qt hostclaim rc $? device $gpu"
+	umount /proc/cmdline
 	sed 's/^/@@qt hostclaim out /' /run/qt-claim
 	echo "@@qt hostclaim after $(grep -E '^vfio' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"
 	echo "@@qt hostclaim initstate $(cat /sys/module/vfio_pci/initstate 2>/dev/null)"
