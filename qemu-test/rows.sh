@@ -13,7 +13,8 @@
 #
 # Scenarios per row and IOMMU: claim and off boot; invalid (deb13-itools, deb13-dracut,
 # deb13-dracut-shell) is a build check; hostclaim (deb13-itools) boots gpu-vfio=off and
-# claims from the booted root with its copy of the kernel's vfio modules.
+# claims from the booted root with its copy of the kernel's vfio modules; deb (deb13-itools)
+# installs and purges the package of make check-deb in a copy of the root.
 # The Debian 13 root comes from trixie-root.sh (cached); each row works on a copy, builds its
 # images inside it with its own builders in a chroot (proc, sys, dev mounted, always
 # unmounted), after `make install DESTDIR=<copy>`.
@@ -249,6 +250,52 @@ invalid_check() {
 	rm -f "$2/boot/qt-invalid.img"
 }
 
+# deb_check: the package (build/deb, from make check-deb) on a copy of the Debian 13 root:
+# apt installs it and its trigger rebuilds the initramfs, which then holds gpu-vfio; apt
+# purges it and the rebuilt initramfs no longer does.
+deb_check() {
+	P=
+	# shellcheck disable=SC2012
+	_deb=$(ls "$top"/build/deb/gpu-vfio_*.deb 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$_deb" ]; then
+		result "deb on Debian 13" "no build/deb/gpu-vfio_*.deb: run make check-deb first"
+		return
+	fi
+	_d=$out/deb13/deb
+	_l=$out/deb13/deb.log
+	rm_root "$_d"
+	cp -a "$root13" "$_d" || {
+		result "deb on Debian 13" "cannot copy the Debian 13 root"
+		return
+	}
+	cp "$_deb" "$_d/tmp/"
+	_img=/boot/initrd.img-$kver13
+	{
+		in_root "$_d" update-initramfs -c -k "$kver13"
+		echo "## install"
+		in_root "$_d" apt-get install -y --no-install-recommends "/tmp/${_deb##*/}"
+	} >"$_l" 2>&1 || problem "apt-get install ./${_deb##*/} failed: $(tail -n 5 "$_l")"
+	grep -A 20 '^## install' "$_l" | grep -q 'update-initramfs' ||
+		problem "installing the package did not trigger update-initramfs"
+	in_root "$_d" lsinitramfs "$_img" >"$_l.installed" 2>&1
+	grep -q 'usr/sbin/gpu-vfio$' "$_l.installed" ||
+		problem "after install, $_img lacks usr/sbin/gpu-vfio"
+	grep -qE '/vfio.pci\.ko\.xz$' "$_l.installed" ||
+		problem "after install, $_img lacks vfio-pci.ko.xz"
+	echo "## purge" >>"$_l"
+	in_root "$_d" apt-get purge -y gpu-vfio >>"$_l" 2>&1 ||
+		problem "apt-get purge gpu-vfio failed: $(tail -n 5 "$_l")"
+	in_root "$_d" lsinitramfs "$_img" >"$_l.purged" 2>&1
+	if grep -q 'usr/sbin/gpu-vfio$' "$_l.purged"; then
+		problem "after purge, $_img still holds usr/sbin/gpu-vfio"
+	fi
+	for _f in usr/sbin/gpu-vfio etc/gpu-vfio.conf usr/share/initramfs-tools/hooks/gpu-vfio; do
+		[ ! -e "$_d/$_f" ] || problem "after purge, /$_f is left"
+	done
+	result "deb on Debian 13: apt install triggers the initramfs with gpu-vfio, purge removes it" "$P"
+	[ -n "$P" ] || rm_root "$_d"
+}
+
 # span LOG: "first last" kernel timestamps of the gpu-vfio: lines.
 span() {
 	kmsg "$1" | grep '\] gpu-vfio: ' | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' |
@@ -260,7 +307,7 @@ rows_main() {
 	# (systemd in the initrd) or the daemon's own start line (udev.log_level=info).
 	udev_start='Starting systemd-udevd( version|\.service)'
 	need13=
-	has claim || has off || has invalid || has hostclaim || rows=
+	has claim || has off || has invalid || has hostclaim || has deb || rows=
 	for r in $rows; do
 		case $r in deb13-*) need13=y ;; esac
 	done
@@ -278,7 +325,7 @@ rows_main() {
 	fi
 	mkdir -p "$out/images" "$out/boots"
 	[ -n "$(echo "$rows" | sed 's/host//g' | tr -d ' ')" ] || return 0
-	has claim || has off || has invalid || has hostclaim || return 0
+	has claim || has off || has invalid || has hostclaim || has deb || return 0
 	if [ ! -s "$out/roots/claim.img" ]; then
 		make_root claim "$(policy_of claim)" || die "cannot build the test root file system claim"
 	fi
@@ -375,6 +422,12 @@ rows_main() {
 			[ "$r" = deb13-itools ] && has hostclaim && queue="$queue hostclaim:$r:$i:$_kern:$_img"
 		done
 	done
+
+	if has deb && row_selected deb13-itools; then
+		_start=$(date +%s)
+		deb_check
+		echo "# deb on Debian 13: $(($(date +%s) - _start)) s"
+	fi
 
 	case $queue in
 	*hostclaim:*)

@@ -5,7 +5,8 @@
 # driver each stand-in device ends on.
 #
 # Usage: run.sh [--demo] [SCENARIO...]
-#   SCENARIO: claim bootvga bridge preload rebind off invalid status hostclaim (default: all)
+#   SCENARIO: claim bootvga bridge preload rebind off invalid status hostclaim deb (default:
+#   all; hostclaim and deb are scenarios of rows.sh)
 #   --demo    boot one Intel/initramfs-tools "claim" image and show the claimed devices
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
 # boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh),
@@ -24,7 +25,7 @@ if [ "${1:-}" = --demo ]; then
 	demo=y
 	shift
 fi
-scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim}
+scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
 rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz}
 case " $rows " in
