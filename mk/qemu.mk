@@ -6,7 +6,7 @@
 # Both install what they need; qemu-test/run.sh documents the knobs (QT_*).
 
 QEMU_PKGS := linux-image-amd64 qemu-system-x86 initramfs-tools dracut-core busybox-static \
-	cpio zstd kmod e2fsprogs jq pciutils binutils
+	cpio zstd xz-utils kmod e2fsprogs jq pciutils binutils mmdebstrap
 
 .PHONY: qemu-deps qemu-probe
 

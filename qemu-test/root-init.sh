@@ -54,6 +54,27 @@ lspci_k() {
 	[ "$drv" = - ] || printf '\tKernel driver in use: %s\n' "$drv"
 }
 
+# The booted-host test (the root carries the kernel's vfio modules and this marker): claim
+# the stand-in GPU, found by ids and class, with the booted root's gpu-vfio before reporting.
+if [ -e /etc/qt-hostclaim ]; then
+	gpu=
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device"):$(cut -c1-6 "$d/class")" = 0x1234:0x1111:0x0380 ] &&
+			gpu=${d##*/}
+	done
+	echo "@@qt hostclaim before $(grep -E '^vfio' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"
+	# The boot had gpu-vfio=off (nothing claimed in the initramfs); gpu-vfio reads it from
+	# /proc/cmdline: show it a command line whose last gpu-vfio= is on, as after a reboot.
+	sed 's/$/ gpu-vfio=on/' /proc/cmdline >/run/qt-cmdline
+	mount --bind /run/qt-cmdline /proc/cmdline
+	gpu-vfio claim --device "$gpu" >/run/qt-claim 2>&1
+	echo "@@qt hostclaim rc $? device $gpu"
+	umount /proc/cmdline
+	sed 's/^/@@qt hostclaim out /' /run/qt-claim
+	echo "@@qt hostclaim after $(grep -E '^vfio' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"
+	echo "@@qt hostclaim initstate $(cat /sys/module/vfio_pci/initstate 2>/dev/null)"
+	echo "@@qt hostclaim files $(cd / && find lib/modules -name 'vfio*.ko*' | sort | tr '\n' ' ')"
+fi
 echo "@@qt begin uptime=$(cut -d' ' -f1 /proc/uptime)"
 echo "@@qt cmdline $(cat /proc/cmdline)"
 for d in /sys/bus/pci/devices/*; do

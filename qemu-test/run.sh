@@ -5,10 +5,12 @@
 # driver each stand-in device ends on.
 #
 # Usage: run.sh [--demo] [SCENARIO...]
-#   SCENARIO: claim bootvga bridge preload rebind off invalid status (default: all)
+#   SCENARIO: claim bootvga bridge preload rebind off invalid status hostclaim deb (default:
+#   all; hostclaim and deb are scenarios of rows.sh)
 #   --demo    boot one Intel/initramfs-tools "claim" image and show the claimed devices
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
-# boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh).
+# boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh),
+# QT_ROWS ("host" = the host's kernel and builders, and the rows of rows.sh; default all).
 # Prints "ok N - name" / "not ok N - name" per test and ends with "N passed, M failed".
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -16,20 +18,27 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
+. "$here/rows.sh"
 
 demo=n
 if [ "${1:-}" = --demo ]; then
 	demo=y
 	shift
 fi
-scenarios=${*:-claim bootvga bridge preload rebind off invalid status}
+scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
+rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz}
+case " $rows " in
+*" host "*) ;;
+*) builders= ;;
+esac
 iommus=${QT_IOMMUS:-intel amd}
 jobs=${QT_JOBS:-2}
 if [ "$demo" = y ]; then
 	scenarios=claim
 	builders=initramfs-tools
 	iommus=intel
+	rows=host
 fi
 
 out=${QT_OUT:-$top/build/qemu-test}
@@ -196,10 +205,11 @@ build_dracut() {
 		omit="$omit gpu-vfio"
 	fi
 	[ -n "$4" ] && add="$add qt-preload"
+	# shellcheck disable=SC2086 # dracut_extra: more options (rows.sh: --kmoddir DIR)
 	GPU_VFIO_BIN=$bin GPU_VFIO_ROOT=$2 dracutbasedir=$base \
 		dracut --force --no-hostonly --no-early-microcode --conf /dev/null \
 		--confdir "$out/conf/dracut.conf.d" --omit "$omit" ${add:+--add "$add"} \
-		--add-drivers "$native_drivers $root_drivers" --filesystems ext4 \
+		--add-drivers "$native_drivers $root_drivers" --filesystems ext4 ${dracut_extra:-} \
 		"$img" "$kver" >"$out/images/dracut-$1.log" 2>&1
 }
 
@@ -554,6 +564,8 @@ if has claim && [ "$demo" = n ]; then
 		done
 	done
 fi
+
+[ "$demo" = y ] || rows_main
 
 if [ "$demo" = y ]; then
 	log=$out/boots/claim-initramfs-tools-intel.log.clean

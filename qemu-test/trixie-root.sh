@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Build (once) and print the path of a cached Debian 13 (trixie) root with its own kernel and
+# image builders, made by mmdebstrap from the mirror the system's apt sources use.
+#
+# Usage: qemu-test/trixie-root.sh
+# The root is a directory /var/cache/gpu-vfio-qemu/roots/trixie-HASH (QT_CACHE overrides the
+# parent), HASH covering the package list and ROOT_VERSION (raise it when a change here
+# changes the root), so a changed list builds a new root and CI runs on one machine share it. It is built in a temporary directory and renamed,
+# so a killed run leaves no half root behind. Callers copy it: rows change /etc and /lib.
+# QT_MIRROR=URI overrides the mirror. Prints "# ..." progress lines on stderr.
+# shellcheck shell=dash
+set -eu
+
+SUITE=trixie
+ROOT_VERSION=1
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# The kernel, both builders (dracut-core: no hook replaces initramfs-tools' one), systemd
+# for dracut's systemd-in-initrd variant, udev for its shell variant, the decompressors.
+PKGS="linux-image-amd64 initramfs-tools dracut-core systemd udev kmod zstd xz-utils busybox
+cpio"
+
+cache=${QT_CACHE:-/var/cache/gpu-vfio-qemu}/roots
+hash=$(echo "$SUITE $ROOT_VERSION $PKGS" | sha256sum | cut -c1-12)
+root=$cache/$SUITE-$hash
+
+if [ -x "$root/usr/bin/mkinitramfs" ] || [ -x "$root/usr/sbin/mkinitramfs" ]; then
+	echo "# trixie root: cached $root" >&2
+	echo "$root"
+	exit 0
+fi
+
+# The Debian archive the system's apt sources use (the mirror of bookworm carries trixie).
+mirror=${QT_MIRROR:-}
+if [ -z "$mirror" ]; then
+	# shellcheck disable=SC2016 # apt-get expands the $(FIELD)s
+	mirror=$(apt-get indextargets --format '$(REPO_URI) $(CODENAME) $(ORIGIN)' 2>/dev/null |
+		awk '$2 == "bookworm" && $3 == "Debian" { print $1; exit }')
+fi
+[ -n "$mirror" ] || {
+	echo "trixie-root: no Debian bookworm mirror in the system's apt sources; set QT_MIRROR" >&2
+	exit 1
+}
+# Debian 12's debian-archive-keyring (2023.3+deb12u1 and later) carries the trixie keys.
+if ! gpg --no-default-keyring --keyring "$KEYRING" --list-keys 2>/dev/null | grep -qi trixie; then
+	echo "trixie-root: $KEYRING has no trixie key: upgrade debian-archive-keyring" >&2
+	exit 1
+fi
+
+mkdir -p "$cache"
+tmp=$(mktemp -d "$root.tmp.XXXXXX")
+cleanup() {
+	# mmdebstrap unmounts what it mounted; a killed run may leave them: lazy unmount first.
+	for m in proc sys dev; do
+		umount -R -l "$tmp/$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+chmod 755 "$tmp"
+
+start=$(date +%s)
+echo "# trixie root: building with mmdebstrap from $mirror" >&2
+mmdebstrap --quiet --variant=apt --include="$(echo "$PKGS" | tr ' \n' ',,' | sed 's/,$//')" \
+	--keyring="$KEYRING" "$SUITE" "$tmp" \
+	"deb [signed-by=$KEYRING] $mirror $SUITE main" >&2
+# The kernel's postinst already built an initramfs-tools image: not needed, drop it.
+rm -f "$tmp"/boot/initrd.img-*
+mv "$tmp" "$root"
+trap - EXIT
+echo "# trixie root: built in $(($(date +%s) - start)) s, $(du -sm "$root" | cut -f1) MiB" >&2
+echo "$root"
