@@ -6,12 +6,15 @@
 #
 # Writes into OUTDIR:
 #   gpu-vfio_VERSION.orig.tar.xz             git archive of HEAD (with uncommitted changes of
-#                                            tracked files: git stash create), gpu-vfio-VERSION/
+#                                            tracked files: git stash create) but debian/,
+#                                            gpu-vfio-VERSION/
 #   gpu-vfio_VERSION.orig-COMPONENT.tar.xz   one per third-party source in SRCDIR (the Debian
 #                                            source trees fetched by scripts/fetch-source.sh:
 #                                            kmod, xz-utils, libzstd, zlib), COMPONENT/ inside
 #   gpu-vfio_VERSION.components              "COMPONENT SOURCE DEBIAN-VERSION UPSTREAM-VERSION"
 #   gpu-vfio.spec                            rpm/gpu-vfio.spec.in with these versions filled in
+#   gpu-vfio_DEBVERSION.dsc, .debian.tar.xz  the Debian 3.0 (quilt) source package of them
+#                                            (debian/ from the same git tree)
 # The tarballs are reproducible: sorted names, owner 0, the mtime of the last commit or of the
 # component's debian/changelog entry, single-threaded xz.
 set -eu
@@ -39,13 +42,15 @@ trap 'exit 130' INT TERM HUP
 tarxz() {
 	tar -C "$1" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$3" \
 		--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
-		--exclude=./"$2"/.pc -cf - "$2" | xz -6 -T1 >"$4.tmp"
+		-cf - "$2" | xz -6 -T1 >"$4.tmp"
 	mv "$4.tmp" "$4"
 }
 
 tree=$(git -C "$top" stash create)
 [ -n "$tree" ] || tree=HEAD
-git -C "$top" archive --format=tar --prefix="gpu-vfio-$version/" "$tree" | xz -6 -T1 \
+# Without debian/: the Debian source package carries it in its own debian.tar.
+git -C "$top" archive --format=tar --prefix="gpu-vfio-$version/" "$tree" -- . ':(exclude)debian' |
+	xz -6 -T1 \
 	>"$tmp/orig.tar.xz"
 mv "$tmp/orig.tar.xz" "$out/gpu-vfio_$version.orig.tar.xz"
 echo "dist: gpu-vfio_$version.orig.tar.xz ($(git -C "$top" rev-parse --short "$tree"))" >&2
@@ -72,7 +77,7 @@ mv "$tmp/components" "$out/gpu-vfio_$version.components"
 
 # The spec: @VERSION@ and @COMPONENT_UPSTREAM@ / @COMPONENT_DEBIAN@ (upper case, - as _).
 set --
-while read -r c src ver up; do
+while read -r c _ _ _; do
 	u=$(echo "$c" | tr 'a-z-' 'A-Z_')
 	set -- "$@" -e "s|@${u}_UPSTREAM@|$up|g" -e "s|@${u}_DEBIAN@|$ver|g"
 done <"$out/gpu-vfio_$version.components"
@@ -82,3 +87,21 @@ if grep -n '@[A-Z_]*@' "$tmp/spec" >&2; then
 fi
 mv "$tmp/spec" "$out/gpu-vfio.spec"
 echo "dist: gpu-vfio.spec" >&2
+
+# The Debian source package: the tarballs unpacked as dpkg-source -x would, debian/ added.
+debversion=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
+d=$tmp/deb/gpu-vfio-$version
+mkdir -p "$d"
+tar -C "$tmp/deb" -xf "$out/gpu-vfio_$version.orig.tar.xz"
+while read -r c _ _ _; do
+	tar -C "$d" -xf "$out/gpu-vfio_$version.orig-$c.tar.xz"
+done <"$out/gpu-vfio_$version.components"
+git -C "$top" archive --format=tar "$tree" debian | tar -C "$d" -xf -
+ln -s "$out"/gpu-vfio_"$version".orig*.tar.xz "$tmp/deb/"
+rm -f "$out/gpu-vfio_$debversion.dsc" "$out/gpu-vfio_$debversion.debian.tar.xz"
+(cd "$tmp/deb" && dpkg-source -b "gpu-vfio-$version" >"$tmp/dpkg-source.log" 2>&1) || {
+	cat "$tmp/dpkg-source.log" >&2
+	die "dpkg-source -b failed"
+}
+mv "$tmp/deb/gpu-vfio_$debversion.debian.tar.xz" "$tmp/deb/gpu-vfio_$debversion.dsc" "$out/"
+echo "dist: gpu-vfio_$debversion.dsc" >&2

@@ -20,7 +20,7 @@ work=$2
 result=$3
 shift 3
 suites=${*:-bookworm trixie}
-ROOT_EXTRA="lintian linux-image-amd64 initramfs-tools zstd"
+ROOT_EXTRA="dpkg-dev lintian linux-image-amd64 initramfs-tools zstd"
 
 passed=0
 failed=0
@@ -108,18 +108,9 @@ for c in kmod xz-utils libzstd zlib; do
 		'grep -q "^Files: $c/\\*" "$top/debian/copyright"'
 done
 
-# --- the source package -----------------------------------------------------------------
-src=$work/src
-mkdir -p "$src"
-log=$work/source.log
-{
-	tar -C "$src" -xf "$dist/gpu-vfio_$version.orig.tar.xz" &&
-		for c in kmod xz-utils libzstd zlib; do
-			tar -C "$src/gpu-vfio-$version" -xf "$dist/gpu-vfio_$version.orig-$c.tar.xz" || exit 1
-		done &&
-		cp "$dist"/gpu-vfio_"$version".orig*.tar.xz "$src/" &&
-		(cd "$src" && dpkg-source -b "gpu-vfio-$version")
-} >"$log" 2>&1
+# --- the source package (made by make dist) ----------------------------------------------
+src=$dist
+log=/dev/null
 dsc=$src/gpu-vfio_$debversion.dsc
 check "dpkg-source -b makes a 3.0 (quilt) source package with four components" \
 	'[ -f "$dsc" ]' 'grep -qx "Format: 3.0 (quilt)" "$dsc"' \
@@ -171,6 +162,13 @@ for s in $suites; do
 		'! grep -q "^[EW]: " "$log"' || :
 	note "$s: lintian $(in_root "$r" 'lintian --version' 2>/dev/null): $(grep -c '^E: ' "$log") errors," \
 		"$(grep -c '^W: ' "$log") warnings, $(grep -c '^I: ' "$log") info tags"
+	grep -E '^(E|W|I): ' "$log" | sed "s/^/# $s: /"
+	log=$work/lintian-source-$s.log
+	in_root "$r" "lintian --fail-on error,warning --display-info /build/gpu-vfio_$debversion.dsc" \
+		>"$log" 2>&1
+	rc=$?
+	check "$s: lintian on the source package: no error, no warning" '[ "$rc" -eq 0 ]' \
+		'! grep -q "^[EW]: " "$log"' || :
 	grep -E '^(E|W|I): ' "$log" | sed "s/^/# $s: /"
 	dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$work/files-$s"
 
