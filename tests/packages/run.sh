@@ -8,7 +8,8 @@
 # DISTDIR holds what `make dist` made. The roots come from tests/packages/root.sh (cached
 # tarballs); each is unpacked under WORKDIR and used inside a private mount namespace
 # without network (unshare -m -n), so its /proc and /dev mounts end with the namespace
-# even when this script is killed. SUITES defaults to "bookworm trixie".
+# even when this script is killed. SUITES defaults to "bookworm trixie"; "none" skips the
+# Debian roots (the RPM part only).
 #
 # Test conditions are single-quoted strings that check() evaluates later:
 # shellcheck disable=SC2016,SC2034
@@ -20,6 +21,7 @@ work=$2
 result=$3
 shift 3
 suites=${*:-bookworm trixie}
+[ "$suites" != none ] || suites=
 ROOT_EXTRA="dpkg-dev lintian linux-image-amd64 initramfs-tools zstd"
 
 passed=0
@@ -135,8 +137,10 @@ for s in $suites; do
 
 	log=$work/build-$s.log
 	t0=$(date +%s)
+	# nocheck: the unit tests run in the unit layer and in the RPM's %check.
 	in_root "$r" "cd /build && dpkg-source -x gpu-vfio_$debversion.dsc gpu-vfio-$version &&
-		cd gpu-vfio-$version && dpkg-buildpackage -us -uc -b" >"$log" 2>&1
+		cd gpu-vfio-$version && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b" \
+		>"$log" 2>&1
 	rc=$?
 	deb=$(first "$r"/build/gpu-vfio_"$debversion"_*.deb)
 	check "$s: dpkg-buildpackage -us -uc -b without network" '[ "$rc" -eq 0 ]' '[ -n "$deb" ]' ||
@@ -144,7 +148,7 @@ for s in $suites; do
 	note "$s: package build $(($(date +%s) - t0)) s, $(($(stat -c %s "$deb") / 1024)) KiB"
 	check "$s: the build used the component tarballs (no fetch)" \
 		'! grep -q "fetch-source: fetching" "$log"' \
-		'grep -q "unit: [0-9]* passed, 0 failed" "$log"'
+		'grep -q "build/src/kmod/libkmod/libkmod.c" "$log"'
 	cp "$deb" "$work/"
 	debname=$(basename "$deb")
 
