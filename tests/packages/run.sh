@@ -278,7 +278,7 @@ if check "rpmbuild -ba without network makes the RPM and the SRPM" '[ "$rc" -eq 
 	check "rpm --root into an empty directory installs every file" '[ "$rc" -eq 0 ]' \
 		'[ -x "$work/rpmroot/usr/sbin/gpu-vfio" ]' \
 		'[ -f "$work/rpmroot/usr/lib/dracut/modules.d/50gpu-vfio/module-setup.sh" ]' \
-		'rpm --root "$work/rpmroot" -V gpu-vfio >>"$log" 2>&1'
+		'rpm --root "$work/rpmroot" -V --nodeps gpu-vfio >>"$log" 2>&1'
 	remove_root "$work/rpmroot"
 fi
 
