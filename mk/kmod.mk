@@ -109,6 +109,12 @@ KMOD_DEFINES := \
 	MODULE_DIRECTORY="/lib/modules"
 KMOD_DECODER_DEFAULTS := ENABLE_XZ ENABLE_ZSTD ENABLE_ZLIB
 
+# (H5, issue 12) musl 1.2.5 (Debian 13) no longer declares the GNU basename() in <string.h>,
+# 1.2.3 (Debian 12) does: ask the compiler, as meson does; with 0, missing.h defines it.
+KMOD_DECL_BASENAME := $(shell printf '\043define _GNU_SOURCE 1\n\043include <string.h>\nconst char *(*p)(const char *) = (void *)basename;\n' | \
+	$(MUSL_CC) -Werror=implicit-function-declaration -x c -c -o /dev/null - >/dev/null 2>&1 && echo 1 || echo 0)
+KMOD_DEFINES := $(patsubst HAVE_DECL_BASENAME=%,HAVE_DECL_BASENAME=$(KMOD_DECL_BASENAME),$(KMOD_DEFINES))
+
 # liblzma's configure result for this decoder-only build.
 XZ_DEFINES := \
 	HAVE_STDBOOL_H=1 HAVE_STDINT_H=1 HAVE_INTTYPES_H=1 HAVE_LIMITS_H=1 HAVE_STRING_H=1 \

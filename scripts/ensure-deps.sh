@@ -3,6 +3,9 @@
 # Install the Debian packages named on the command line that are not installed yet.
 set -eu
 
+# ENSURE_DEPS=no: the caller provides the packages (an RPM build: BuildRequires).
+[ "${ENSURE_DEPS:-}" != no ] || exit 0
+
 missing=
 for pkg in "$@"; do
 	if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then

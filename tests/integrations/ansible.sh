@@ -46,3 +46,31 @@ t "and says which device and why" grep -q "0000:1e:00.0 blocked: IOMMU group 13 
 t_rejects "--check fails on a policy gpu-vfio rejects, before deploying it" \
 	eval 'play "$hgx" -e "{\"gpu_vfio_rules\": [\"claim bogus=1\"]}" >"$d/invalid.log" 2>&1'
 t "the rejection is gpu-vfio validate's" grep -q "unknown key" "$d/invalid.log"
+
+# Both OS families, chosen by the gathered facts: this Debian machine's own, and those of
+# a Rocky Linux 10 node (the facts module ansible-library/el_facts.py replaces setup).
+t "Debian facts: apt installs the package, the handler runs update-initramfs -u" \
+	eval 'play "$hgx" -v >"$d/debian.log" 2>&1 &&
+	      grep -q "^ok: \[localhost\]" "$d/debian.log" &&
+	      grep -A1 "TASK \[gpu_vfio : Install the gpu-vfio package (apt)\]" "$d/debian.log" | grep -q "^ok:" &&
+	      grep -A1 "TASK \[gpu_vfio : Install the gpu-vfio package (dnf)\]" "$d/debian.log" | grep -q "^skipping:" &&
+	      grep -q "\"cmd\": \[\"update-initramfs\", \"-u\"\]" "$d/debian.log"'
+el_play() {
+	ANSIBLE_LIBRARY="$top/tests/integrations/ansible-library" ANSIBLE_FACTS_MODULES=el_facts \
+		play "$@"
+}
+t "EL facts: the node is RedHat, dracut --regenerate-all -f rebuilds its images" \
+	eval 'el_play "$hgx" -v -e gpu_vfio_install=false >"$d/el.log" 2>&1 &&
+	      grep -q "\"cmd\": \[\"dracut\", \"--regenerate-all\", \"-f\"\]" "$d/el.log" &&
+	      grep -q "gpu-vfio: 8 claimed, 0 to claim, 0 blocked or failed" "$d/el.log" &&
+	      ! grep -q "update-initramfs" "$d/el.log"'
+# This machine has no dnf Python module: the dnf task fails here, which shows it (and
+# not apt) is the one an EL node runs.
+t_rejects "EL facts: the package is installed with dnf, not apt" \
+	eval 'el_play "$hgx" -e gpu_vfio_install=true >"$d/el-dnf.log" 2>&1'
+t "the failed task is the dnf one (apt skipped)" \
+	eval 'grep -A1 "TASK \[gpu_vfio : Install the gpu-vfio package (apt)\]" "$d/el-dnf.log" | grep -q "^skipping:" &&
+	      grep -A1 "TASK \[gpu_vfio : Install the gpu-vfio package (dnf)\]" "$d/el-dnf.log" | grep -q "^fatal:.*dnf"'
+t_rejects "a node of another OS family (Suse) is refused before anything changes" \
+	eval 'play "$hgx" -e gpu_vfio_os_family=Suse >"$d/suse.log" 2>&1'
+t "with the reason" grep -q "no packaging for OS family Suse" "$d/suse.log"
