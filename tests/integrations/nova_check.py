@@ -148,8 +148,30 @@ def main():
             reqs = pci_request._translate_alias_to_requests(value)
             check(len(reqs) == 1 and reqs[0].count == 1,
                   "nova turns %s into one PCI request" % value)
-        except exception.NovaException as e:
+            groups = placement_groups(value)
+            if groups is not None:
+                check(len(groups) == 1, "nova's RequestSpec makes %s one placement group: %s"
+                      % (value, groups))
+        except (exception.NovaException, ValueError) as e:
             check(False, "nova turns %s into a PCI request: %s" % (value, e))
+
+
+def placement_groups(value):
+    """nova's RequestSpec turns the flavor's alias request into placement request groups
+    when pci_in_placement is on (and refuses a request of several specs). Returns the
+    groups' resources, or None when pci_in_placement is off (Zed has no such option)."""
+    import nova.conf
+    from nova import objects
+    from nova.pci import request as pci_request
+
+    conf = nova.conf.CONF
+    if not getattr(conf.filter_scheduler, "pci_in_placement", False):
+        return None
+    reqs = pci_request._translate_alias_to_requests(value)
+    rs = objects.RequestSpec(pci_requests=objects.InstancePCIRequests(requests=reqs),
+                             requested_resources=[])
+    rs.generate_request_groups_from_pci_requests()
+    return [dict(g.resources) for g in rs.requested_resources]
 
 
 def check_placement(args, conf, wl, wanted, rcs, aliases, pci_request, exception):
@@ -194,6 +216,13 @@ def check_placement(args, conf, wl, wanted, rcs, aliases, pci_request, exception
         got = {s.get("resource_class") for r in reqs for s in r.spec}
         check(got == classes, "the request for %s asks for %s (devices: %s)" %
               (name, sorted(got), sorted(classes)))
+        try:
+            groups = placement_groups("%s:1" % name)
+        except ValueError as e:
+            check(False, "nova's RequestSpec turns %s:1 into placement groups: %s" % (name, e))
+            continue
+        check(groups == [{rc: 1 for rc in classes}],
+              "nova asks placement for %s for %s:1" % (groups, name))
 
 
 if __name__ == "__main__":
