@@ -14,3 +14,6 @@
  * "" for a device no claim rule wants (kept, or not decided by a claim rule). */
 void cloud_name(const struct policy *p, const struct plan_entry *e, const struct pci_dev *d,
 		char *buf, size_t size);
+
+/* "nvidia-DDDD" for vendor 10de, else "pci-VVVV-DDDD". */
+void cloud_default_name(unsigned vendor, unsigned device, char *buf, size_t size);

@@ -17,6 +17,10 @@ struct ctx {
 	bool live; /* the root is "/" of the running system */
 	const char *policy_file; /* NULL: the root's /etc */
 	const char *release; /* nova --release */
+	bool placement; /* nova --placement: PCI in Placement (2023.1 and later) */
+	const char *part; /* nova --part compute|api: kolla-ansible's per-host or global file */
+	const char *host; /* nova --host: the node's inventory name, for kolla-ansible's path */
+	bool merge; /* kubevirt --merge FILE...: several nodes' status --json */
 	const char *device; /* claim --device: that device and its IOMMU group only */
 	bool prometheus; /* status --prometheus: node_exporter textfile metrics */
 	bool json;

@@ -23,15 +23,16 @@ static const struct {
 	int (*run)(struct ctx *c);
 	bool takes_args;
 	bool writes; /* binds or unbinds devices: runs under the lock */
+	bool json; /* honours --json (the others refuse it) */
 } commands[] = {
-	{ "validate", cmd_validate, false, false },
-	{ "plan", cmd_plan, false, false },
-	{ "claim", cmd_claim, false, true },
-	{ "status", cmd_status, false, false },
-	{ "release", cmd_release, true, true },
-	{ "check", cmd_doctor, false, false },
-	{ "nova", cmd_nova, false, false },
-	{ "kubevirt", cmd_kubevirt, false, false },
+	{ "validate", cmd_validate, false, false, true },
+	{ "plan", cmd_plan, false, false, true },
+	{ "claim", cmd_claim, false, true, true },
+	{ "status", cmd_status, false, false, true },
+	{ "release", cmd_release, true, true, false },
+	{ "check", cmd_doctor, false, false, true },
+	{ "nova", cmd_nova, false, false, false },
+	{ "kubevirt", cmd_kubevirt, true, false, true },
 };
 
 /* How long a writing command waits for the lock; GPU_VFIO_LOCK_TIMEOUT_MS shortens it for
@@ -71,8 +72,12 @@ static void usage(FILE *f)
 		"  release [ADDR...]   give claimed groups back to the host\n"
 		"  check               diagnose the IOMMU, kernel command line, modules, policy\n"
 		"                      and initramfs; say how to fix each problem\n"
-		"  nova [--release R]  OpenStack nova [pci] device_spec and alias for this node\n"
-		"  kubevirt            KubeVirt permittedHostDevices for this node\n"
+		"  nova [--release R] [--placement] [--part compute|api] [--host NAME]\n"
+		"                      OpenStack nova [pci] device_spec and alias for this node;\n"
+		"                      kolla-ansible's per-host (compute) or global (api) part\n"
+		"  kubevirt [--merge FILE...]\n"
+		"                      KubeVirt permittedHostDevices for this node, or the union\n"
+		"                      of several nodes' status --json\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR          read and write DIR/sys, DIR/proc, DIR/etc, DIR/run\n"
@@ -142,6 +147,14 @@ int main(int argc, char **argv)
 			value = &c.device;
 		} else if (strcmp(arg, "--prometheus") == 0) {
 			c.prometheus = true;
+		} else if (strcmp(arg, "--placement") == 0) {
+			c.placement = true;
+		} else if (strncmp(arg, "--part", 6) == 0 && (arg[6] == '=' || !arg[6])) {
+			value = &c.part;
+		} else if (strncmp(arg, "--host", 6) == 0 && (arg[6] == '=' || !arg[6])) {
+			value = &c.host;
+		} else if (strcmp(arg, "--merge") == 0) {
+			c.merge = true;
 		} else {
 			fprintf(stderr, "gpu-vfio: unknown option '%s'\n", arg);
 			usage(stderr);
@@ -181,8 +194,18 @@ int main(int argc, char **argv)
 		r = EXIT_USAGE;
 		goto out;
 	}
-	if (c.release && strcmp(command, "nova") != 0) {
-		fprintf(stderr, "gpu-vfio: --release is an option of nova only\n");
+	if ((c.release || c.placement || c.part || c.host) && strcmp(command, "nova") != 0) {
+		fprintf(stderr, "gpu-vfio: --release, --placement, --part and --host are options of nova only\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.merge && strcmp(command, "kubevirt") != 0) {
+		fprintf(stderr, "gpu-vfio: --merge is an option of kubevirt only\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.json && !commands[i].json) {
+		fprintf(stderr, "gpu-vfio: %s has no --json output\n", command);
 		r = EXIT_USAGE;
 		goto out;
 	}

@@ -19,9 +19,15 @@ static const char *const key_names[_KEY_MAX] = {
 	[KEY_VENDOR] = "vendor",	[KEY_DEVICE] = "device",     [KEY_SUBVENDOR] = "subvendor",
 	[KEY_SUBDEVICE] = "subdevice", [KEY_CLASS] = "class",	     [KEY_ADDRESS] = "address",
 	[KEY_BOOT_VGA] = "boot-vga",	[KEY_NUMA_NODE] = "numa-node", [KEY_NAME] = "name",
+	[KEY_NOVA_RESOURCE_CLASS] = "nova-resource-class", [KEY_NOVA_TRAITS] = "nova-traits",
+	[KEY_NOVA_NUMA_POLICY] = "nova-numa-policy", [KEY_NOVA_LIVE_MIGRATABLE] = "nova-live-migratable",
+	[KEY_NOVA_ONE_TIME_USE] = "nova-one-time-use",
 };
 
-#define MATCH_KEYS (~(1u << KEY_NAME) & ((1u << _KEY_MAX) - 1))
+#define NOVA_KEYS                                                                     \
+	((1u << KEY_NOVA_RESOURCE_CLASS) | (1u << KEY_NOVA_TRAITS) | (1u << KEY_NOVA_NUMA_POLICY) | \
+	 (1u << KEY_NOVA_LIVE_MIGRATABLE) | (1u << KEY_NOVA_ONE_TIME_USE))
+#define MATCH_KEYS (~(1u << KEY_NAME) & ~NOVA_KEYS & ((1u << _KEY_MAX) - 1))
 #define WEAK_KEYS ((1u << KEY_BOOT_VGA) | (1u << KEY_NUMA_NODE))
 
 static void add_error(struct policy *p, const char *file, unsigned line, const char *fmt, ...)
@@ -211,6 +217,87 @@ static int key_lookup(const char *s, size_t len)
 	return -1;
 }
 
+/* A placement name as os-resource-classes and os-traits write them: A-Z, 0-9, '_'. */
+static bool placement_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* The nova-* keys of a claim rule: values copied for `gpu-vfio nova`, checked here so that
+ * an error names the file and line. */
+static bool parse_nova_key(struct policy *p, struct rule *r, const char *file, unsigned line,
+			   int key, const char *val, size_t len)
+{
+	struct rule_nova *n = &r->nova;
+	const char *item, *end = val + len;
+
+	if (r->action != RULE_CLAIM) {
+		add_error(p, file, line, "'%s' is only allowed on a claim rule", key_names[key]);
+		return false;
+	}
+	switch (key) {
+	case KEY_NOVA_RESOURCE_CLASS:
+		if (len >= sizeof(n->resource_class) || !placement_name(val, len) ||
+		    (len > 7 && memcmp(val, "CUSTOM_", 7) != 0) || len <= 7) {
+			add_error(p, file, line,
+				  "nova-resource-class must be CUSTOM_ and 1-%zu characters of A-Z, 0-9, '_', got '%.*s'",
+				  sizeof(n->resource_class) - 8, (int)len, val);
+			return false;
+		}
+		memcpy(n->resource_class, val, len);
+		return true;
+	case KEY_NOVA_TRAITS:
+		if (len >= sizeof(n->traits)) {
+			add_error(p, file, line, "nova-traits is longer than %zu characters",
+				  sizeof(n->traits) - 1);
+			return false;
+		}
+		for (item = val; item <= end;) {
+			const char *comma = memchr(item, ',', end - item), *iend = comma ? comma : end;
+
+			if (!placement_name(item, iend - item)) {
+				add_error(p, file, line,
+					  "invalid trait '%.*s' in nova-traits (A-Z, 0-9, '_'; a list with ',')",
+					  (int)(iend - item), item);
+				return false;
+			}
+			item = iend + 1;
+		}
+		memcpy(n->traits, val, len);
+		return true;
+	case KEY_NOVA_NUMA_POLICY:
+		if ((len == 8 && memcmp(val, "required", 8) == 0) ||
+		    (len == 6 && memcmp(val, "legacy", 6) == 0) ||
+		    (len == 9 && memcmp(val, "preferred", 9) == 0) ||
+		    (len == 6 && memcmp(val, "socket", 6) == 0)) {
+			memcpy(n->numa_policy, val, len);
+			return true;
+		}
+		add_error(p, file, line,
+			  "nova-numa-policy must be required, legacy, preferred or socket, got '%.*s'",
+			  (int)len, val);
+		return false;
+	default: { /* KEY_NOVA_LIVE_MIGRATABLE, KEY_NOVA_ONE_TIME_USE */
+		char *dst = key == KEY_NOVA_LIVE_MIGRATABLE ? n->live_migratable : n->one_time_use;
+
+		if ((len == 3 && memcmp(val, "yes", 3) == 0) || (len == 2 && memcmp(val, "no", 2) == 0)) {
+			memcpy(dst, val, len);
+			return true;
+		}
+		add_error(p, file, line, "%s must be 'yes' or 'no', got '%.*s'", key_names[key],
+			  (int)len, val);
+		return false;
+	}
+	}
+}
+
 /* Parse "KEY=VALUE" into r. Returns false (after recording an error) on a bad token. */
 /* The name part of a Kubernetes resource name starts and ends with one of these. */
 static bool is_name_end(char c)
@@ -245,6 +332,8 @@ static bool parse_key(struct policy *p, struct rule *r, const char *file, unsign
 		return false;
 	}
 
+	if (NOVA_KEYS & (1u << key))
+		return parse_nova_key(p, r, file, line, key, val, end - val);
 	switch (key) {
 	case KEY_BOOT_VGA:
 		if (end - val == 3 && memcmp(val, "yes", 3) == 0)

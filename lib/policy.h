@@ -25,6 +25,12 @@ enum rule_key {
 	KEY_BOOT_VGA,
 	KEY_NUMA_NODE,
 	KEY_NAME,
+	/* nova's placement and alias settings of a claim rule's devices (not match keys) */
+	KEY_NOVA_RESOURCE_CLASS,
+	KEY_NOVA_TRAITS,
+	KEY_NOVA_NUMA_POLICY,
+	KEY_NOVA_LIVE_MIGRATABLE,
+	KEY_NOVA_ONE_TIME_USE,
 	_KEY_MAX,
 };
 
@@ -56,6 +62,13 @@ struct rule {
 	bool boot_vga;
 	int numa_node;
 	char name[33];
+	struct rule_nova {
+		char resource_class[64]; /* nova-resource-class=, "" when absent */
+		char traits[256]; /* nova-traits=, comma list as written */
+		char numa_policy[12]; /* nova-numa-policy= */
+		char live_migratable[4]; /* nova-live-migratable=: "yes", "no" or "" */
+		char one_time_use[4]; /* nova-one-time-use= */
+	} nova;
 };
 
 struct policy {

@@ -8,9 +8,12 @@
 SYSTEMD_UNIT_DIR ?= $(LIBDIR_SYSTEMD)/system
 UDEV_RULES_DIR   ?= /usr/lib/udev/rules.d
 
-# python3-nova is Debian's nova (Zed in Debian 12): its own parsers judge `gpu-vfio nova`.
+# python3-nova is Debian's nova (Zed in Debian 12): its own parsers judge `gpu-vfio nova`;
+# Debian 13's (2025.1) runs in a Debian 13 root that mmdebstrap makes once and
+# scripts/nova-root.sh caches in NOVA_CACHE (outside the clone).
 INTEGRATIONS_PKGS := python3-nova python3-yaml python3-prometheus-client prometheus \
-	ansible-core systemd udev util-linux shellcheck
+	ansible-core systemd udev util-linux shellcheck mmdebstrap
+NOVA_CACHE ?= /var/cache/gpu-vfio-nova
 DEPS_PKGS += $(INTEGRATIONS_PKGS)
 
 INTEGRATIONS_UNITS := systemd/gpu-vfio.service systemd/gpu-vfio@.service
@@ -36,5 +39,6 @@ install-integrations:
 check-integrations: $(B)/gpu-vfio $(B)/fakekernel
 	@scripts/ensure-deps.sh $(INTEGRATIONS_PKGS)
 	@mkdir -p $(B)/results
-	@tests/integrations/run.sh $(B)/gpu-vfio $(B)/fakekernel $(B)/integrations \
+	@NOVA_ROOT_TAR=$$(scripts/nova-root.sh $(NOVA_CACHE)); export NOVA_ROOT_TAR; \
+		tests/integrations/run.sh $(B)/gpu-vfio $(B)/fakekernel $(B)/integrations \
 		$(B)/results/integrations

@@ -65,3 +65,50 @@ t "the turing-4fn fixture is built" mkroot turing turing-4fn
 t "a GeForce (class 0300) node gets the img_hide_hypervisor_id hint" \
 	eval '"$gpu_vfio" --root "$work/turing/root" nova >"$d/turing.conf" &&
 	      grep -q "img_hide_hypervisor_id=true" "$d/turing.conf"'
+
+# The mixed node under Zed: A100 (SR-IOV capable, off) is type-PF, so dc-gpu-pf; T4 and A10
+# are two alias lines of dc-gpu; the GH200 on its variant driver is gh200.
+t "the mixed-dc fixture is built" mkroot nova-mixed mixed-dc
+mixed=$work/nova-mixed/root
+"$gpu_vfio" --root "$mixed" status --json >"$d/mixed.json" 2>/dev/null
+t "nova --release zed on the mixed node" \
+	eval '"$gpu_vfio" --root "$mixed" nova --release zed >"$d/mixed-zed.conf" 2>/dev/null'
+py "nova (Zed) accepts it: several models under one name, a PF, a variant-driver device" \
+	"$here/nova_check.py" "$d/mixed-zed.conf" "$d/mixed.json" --root "$mixed"
+t_rc "nova --json is refused (no JSON form)" 2 "$gpu_vfio" --root "$hgx" --json nova
+t_rc "--placement before 2023.1 is a usage error" 2 "$gpu_vfio" --root "$hgx" nova --release zed --placement
+t_rc "--part other than compute|api is a usage error" 2 "$gpu_vfio" --root "$hgx" nova --part all
+t_rc "release --json is refused (no JSON form)" 2 "$gpu_vfio" --root "$hgx" --json release
+
+# nova-* policy keys: numa_policy on the alias; one_time_use needs placement.
+printf 'claim vendor=10de class=0302 name=h100 nova-numa-policy=socket nova-live-migratable=no\n' \
+	>"$d/numa.policy"
+t "nova-numa-policy=socket and nova-live-migratable=no (2025.1)" \
+	eval '"$gpu_vfio" --root "$hgx" --policy "$d/numa.policy" nova --release 2025.1 >"$d/numa.conf" &&
+	      grep -q "\"numa_policy\": \"socket\"}" "$d/numa.conf" &&
+	      [ "$(grep -c "\"live_migratable\": \"no\"}" "$d/numa.conf")" -eq 8 ]'
+t "Zed has no live_migratable: left out with a warning" \
+	eval '"$gpu_vfio" --root "$hgx" --policy "$d/numa.policy" nova --release zed >"$d/numa-zed.conf" \
+		2>"$d/numa-zed.err" && ! grep -q live_migratable "$d/numa-zed.conf" &&
+	      grep -q "no live_migratable" "$d/numa-zed.err"'
+py "nova (Zed) accepts the numa_policy alias" \
+	"$here/nova_check.py" "$d/numa-zed.conf" "$work/hgx/status.json" --root "$hgx"
+printf 'claim vendor=10de class=0302 name=h100 nova-one-time-use=yes\n' >"$d/otu.policy"
+t_rc "nova-one-time-use=yes without --placement is refused" 1 \
+	"$gpu_vfio" --root "$hgx" --policy "$d/otu.policy" nova --release 2025.2
+printf 'claim vendor=10de device=20f1 name=dc-gpu nova-resource-class=CUSTOM_A\nclaim vendor=10de device=1eb8,2236,2342 name=dc-gpu\n' \
+	>"$d/two-rc.policy"
+t_rc "one name with two resource classes is refused in placement mode" 1 \
+	"$gpu_vfio" --root "$mixed" --policy "$d/two-rc.policy" nova --placement
+
+# kolla-ansible: per-host and global parts, merged as kolla's merge_configs does.
+# shellcheck source=tests/integrations/kolla.sh
+. "$here/kolla.sh"
+
+# Debian 13's nova (2025.1, python3-nova 31) in a Debian 13 root: legacy and placement mode.
+if [ -n "${NOVA_ROOT_TAR:-}" ] && [ -s "$NOVA_ROOT_TAR" ]; then
+	# shellcheck source=tests/integrations/nova31.sh
+	. "$here/nova31.sh"
+else
+	not_ok "Debian 13's nova root: NOVA_ROOT_TAR (scripts/nova-root.sh) is not set or empty"
+fi

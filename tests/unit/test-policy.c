@@ -231,6 +231,46 @@ static void test_last_match_wins(void **state)
 	policy_free(&p);
 }
 
+/* The nova-* keys: values kept for `gpu-vfio nova`, errors with file and line, not match keys. */
+static void test_nova_keys(void **state)
+{
+	struct policy p = parse_ok(
+		"claim vendor=10de name=a nova-resource-class=CUSTOM_A100 nova-traits=CUSTOM_X,HW_GPU_API_CUDA_V8_0 "
+		"nova-numa-policy=socket nova-live-migratable=no nova-one-time-use=yes\n"
+		"claim device=1eb8 nova-numa-policy=preferred\n", 2);
+
+	(void)state;
+	assert_string_equal(p.rules[0].nova.resource_class, "CUSTOM_A100");
+	assert_string_equal(p.rules[0].nova.traits, "CUSTOM_X,HW_GPU_API_CUDA_V8_0");
+	assert_string_equal(p.rules[0].nova.numa_policy, "socket");
+	assert_string_equal(p.rules[0].nova.live_migratable, "no");
+	assert_string_equal(p.rules[0].nova.one_time_use, "yes");
+	assert_string_equal(p.rules[1].nova.numa_policy, "preferred");
+	assert_string_equal(p.rules[1].nova.resource_class, "");
+	policy_free(&p);
+	expect_error("claim nova-traits=CUSTOM_X\n", "test.conf:1: rule has no match key");
+	expect_error("keep vendor=10de nova-numa-policy=socket\n",
+		     "test.conf:1: 'nova-numa-policy' is only allowed on a claim rule");
+	expect_error("claim vendor=10de nova-resource-class=A100\n",
+		     "test.conf:1: nova-resource-class must be CUSTOM_ and");
+	expect_error("claim vendor=10de nova-resource-class=CUSTOM_\n",
+		     "test.conf:1: nova-resource-class must be CUSTOM_ and");
+	expect_error("claim vendor=10de nova-resource-class=CUSTOM_a\n",
+		     "test.conf:1: nova-resource-class must be CUSTOM_ and");
+	expect_error("claim vendor=10de nova-traits=CUSTOM_X,,Y\n",
+		     "test.conf:1: invalid trait '' in nova-traits");
+	expect_error("claim vendor=10de nova-traits=custom_x\n",
+		     "test.conf:1: invalid trait 'custom_x' in nova-traits");
+	expect_error("claim vendor=10de nova-numa-policy=strict\n",
+		     "test.conf:1: nova-numa-policy must be required, legacy, preferred or socket, got 'strict'");
+	expect_error("claim vendor=10de nova-live-migratable=true\n",
+		     "test.conf:1: nova-live-migratable must be 'yes' or 'no', got 'true'");
+	expect_error("claim vendor=10de nova-one-time-use=1\n",
+		     "test.conf:1: nova-one-time-use must be 'yes' or 'no', got '1'");
+	expect_error("claim vendor=10de nova-one-time-use=yes nova-one-time-use=no\n",
+		     "test.conf:1: key 'nova-one-time-use' given twice in one rule");
+}
+
 static void test_rule_names_address(void **state)
 {
 	struct policy p = parse_ok("claim address=0000:01:00.0,0000:0?:00.1,02:00.0\n"
@@ -639,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_boot_vga_numa),
 		cmocka_unit_test(test_name_and_actions),
+		cmocka_unit_test(test_nova_keys),
 		cmocka_unit_test(test_last_match_wins),
 		cmocka_unit_test(test_rule_names_address),
 		cmocka_unit_test(test_comments_blank_cr_tabs),
