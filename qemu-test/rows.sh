@@ -37,7 +37,8 @@ in_root() (
 	trap 'exit 130' INT TERM HUP
 	mount -t proc proc "$_r/proc" && mount -t sysfs sysfs "$_r/sys" &&
 		mount --bind /dev "$_r/dev" || exit 1
-	chroot "$_r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
+	chroot "$_r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
 )
 
 row_selected() {
@@ -217,8 +218,11 @@ hostclaim_root() {
 	_r=$out/roots/hostclaim
 	_k=$(basename "$1")
 	mkdir -p "$_r/lib/modules/$_k"
-	(cd "$1" && find kernel/drivers/vfio kernel/drivers/iommu/iommufd -name '*.ko*' 2>/dev/null) |
-		while read -r _f; do
+	# The vfio modules and everything they depend on (vfio-pci-core needs irqbypass, in
+	# kernel/virt/lib): modules.dep lists each module's whole closure on its line.
+	grep -E '^kernel/drivers/(vfio|iommu/iommufd)/' "$1/modules.dep" | tr -d ':' | tr ' ' '\n' |
+		sort -u | while read -r _f; do
+			[ -n "$_f" ] || continue
 			mkdir -p "$_r/lib/modules/$_k/$(dirname "$_f")"
 			cp "$1/$_f" "$_r/lib/modules/$_k/$_f"
 		done
@@ -275,7 +279,7 @@ deb_check() {
 		echo "## install"
 		in_root "$_d" apt-get install -y --no-install-recommends "/tmp/${_deb##*/}"
 	} >"$_l" 2>&1 || problem "apt-get install ./${_deb##*/} failed: $(tail -n 5 "$_l")"
-	grep -A 20 '^## install' "$_l" | grep -q 'update-initramfs' ||
+	sed -n '/^## install/,$p' "$_l" | grep -q 'update-initramfs: Generating' ||
 		problem "installing the package did not trigger update-initramfs"
 	in_root "$_d" lsinitramfs "$_img" >"$_l.installed" 2>&1
 	grep -q 'usr/sbin/gpu-vfio$' "$_l.installed" ||
