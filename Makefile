@@ -24,7 +24,7 @@ CFLAGS    ?= -Os -g
 STATIC_CFLAGS  := -std=gnu11 $(WARN) $(HARDEN) -ffunction-sections -fdata-sections -Ilib
 STATIC_LDFLAGS := -static-pie -Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
-DEPS_PKGS       := build-essential musl-tools libcmocka-dev pkg-config dpkg-dev
+DEPS_PKGS       := build-essential musl-tools libcmocka-dev dpkg-dev
 CHECK_TARGETS   :=
 INSTALL_TARGETS :=
 

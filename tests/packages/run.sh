@@ -183,7 +183,8 @@ for s in $suites; do
 	}
 	log=$work/install-$s.log
 	snap "$work/before-$s"
-	in_root "$r" "apt-get install -y --no-download /build/$debname" >"$log" 2>&1
+	# apt takes a local file as ./NAME; the network is cut, so nothing else can come in.
+	in_root "$r" "cd /build && apt-get install -y ./$debname" >"$log" 2>&1
 	rc=$?
 	check "$s: apt install ./$debname runs the initramfs trigger" '[ "$rc" -eq 0 ]' \
 		'grep -q "update-initramfs: Generating /boot/initrd.img-" "$log"' || continue
