@@ -87,10 +87,26 @@ static void dev_of(struct pci_dev *d, const char *address)
 	d->iommu_group = -1;
 }
 
+/* Drop the entries of J that ST or the device's own state show settled; store the rest. */
+static int journal_prune(int rootfd, struct state *j, const struct state *st)
+{
+	size_t i;
+
+	for (i = 0; i < j->n;) {
+		struct pci_dev d;
+
+		dev_of(&d, j->e[i].address);
+		if (settled(rootfd, &j->e[i], &d, st))
+			(void)state_remove(j, j->e[i].address);
+		else
+			i++;
+	}
+	return journal_store(rootfd, j);
+}
+
 int journal_settle(int rootfd, const struct state *st)
 {
 	struct state j = { 0 };
-	size_t i;
 	int r;
 
 	r = journal_read(rootfd, &j);
@@ -98,16 +114,7 @@ int journal_settle(int rootfd, const struct state *st)
 		return 0;
 	if (r < 0)
 		return r;
-	for (i = 0; i < j.n;) {
-		struct pci_dev d;
-
-		dev_of(&d, j.e[i].address);
-		if (settled(rootfd, &j.e[i], &d, st))
-			(void)state_remove(&j, j.e[i].address);
-		else
-			i++;
-	}
-	r = journal_store(rootfd, &j);
+	r = journal_prune(rootfd, &j, st);
 	if (r == 0)
 		r = (int)j.n;
 	state_free(&j);
@@ -180,16 +187,7 @@ int journal_recover(int rootfd, struct state *st)
 		}
 	}
 	/* Keep only what is still not settled (gone or undone devices are done with). */
-	for (i = 0; i < j.n;) {
-		struct pci_dev d;
-
-		dev_of(&d, j.e[i].address);
-		if (settled(rootfd, &j.e[i], &d, st))
-			(void)state_remove(&j, j.e[i].address);
-		else
-			i++;
-	}
-	r = journal_store(rootfd, &j);
+	r = journal_prune(rootfd, &j, st);
 	if (r == 0)
 		r = (int)bad;
 out:
