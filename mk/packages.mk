@@ -18,11 +18,20 @@ PACKAGES_PKGS   := mmdebstrap rpm rpmlint python3 dpkg-dev xz-utils util-linux
 DEPS_PKGS       += $(PACKAGES_PKGS)
 
 # Not in `make check` (about 15 minutes with cached roots); .ci/run runs it after make check.
-.PHONY: dist check-packages
+.PHONY: dist check-packages package-roots
 
 dist: $(SRC_STAMP)
 	@scripts/ensure-deps.sh dpkg-dev xz-utils
 	scripts/dist.sh $(SRC_DIR) $(DIST_DIR)
+
+# The clean roots alone, every suite at once (mmdebstrap waits on the network and dpkg, not
+# the CPU): .ci/run builds them beside `make check`, which leaves a core idle.
+package-roots:
+	@scripts/ensure-deps.sh $(PACKAGES_PKGS)
+	@pids=; for s in $(PACKAGES_SUITES); do \
+		PKG_ROOT_CACHE=$(PKG_ROOT_CACHE) nice -n 10 tests/packages/root.sh $$s debian/control \
+			>/dev/null & pids="$$pids $$!"; \
+	done; rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
 
 check-packages: dist
 	@scripts/ensure-deps.sh $(PACKAGES_PKGS)

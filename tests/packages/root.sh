@@ -3,7 +3,10 @@
 # A clean Debian root (mmdebstrap --variant=buildd) with the package's Build-Depends and
 # what the install test needs, cached as a tarball keyed by suite and package list.
 #
-# Usage: tests/packages/root.sh SUITE CONTROL EXTRA_PKG...
+# Usage: tests/packages/root.sh SUITE CONTROL
+#
+# The root holds CONTROL's Build-Depends and EXTRA: the builder's tools, lintian, and a
+# kernel with initramfs-tools for the install test (the package triggers update-initramfs).
 #
 # Prints the path of the tarball: $PKG_ROOT_CACHE (default /var/cache/gpu-vfio-pkg/roots)
 # /SUITE-HASH.tar, where HASH covers the suite, the mirror and the sorted package list.
@@ -15,10 +18,10 @@ die() {
 	exit 1
 }
 
-[ $# -ge 2 ] || die "usage: $0 SUITE CONTROL EXTRA_PKG..."
+[ $# -eq 2 ] || die "usage: $0 SUITE CONTROL"
 suite=$1
 control=$2
-shift 2
+EXTRA="dpkg-dev lintian linux-image-amd64 initramfs-tools zstd"
 cache=${PKG_ROOT_CACHE:-/var/cache/gpu-vfio-pkg/roots}
 mirror=${PKG_MIRROR:-http://deb.debian.org/debian}
 
@@ -32,7 +35,7 @@ build_deps() {
 		sed -e '/^$/d' -e 's/^debhelper-compat$/debhelper/'
 }
 
-pkgs=$( { build_deps "$control"; for p in "$@"; do echo "$p"; done; } | sort -u | tr '\n' ' ')
+pkgs=$( { build_deps "$control"; for p in $EXTRA; do echo "$p"; done; } | sort -u | tr '\n' ' ')
 key=$(printf '%s\n%s\n%s\n' "$suite" "$mirror" "$pkgs" | sha256sum | cut -c1-16)
 tar=$cache/$suite-$key.tar
 if [ -f "$tar" ]; then
