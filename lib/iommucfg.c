@@ -148,6 +148,17 @@ static int switches_cb(const char *key, size_t key_len, const char *value, size_
 	if (!value)
 		return 0;
 	(void)snprintf(token, sizeof(token), "%.*s=%.*s", (int)key_len, key, (int)value_len, value);
+	if ((cmdline_key_eq(key, key_len, "intel_iommu") || cmdline_key_eq(key, key_len, "amd_iommu") ||
+	     cmdline_key_eq(key, key_len, "iommu") || cmdline_key_eq(key, key_len, "intremap")) &&
+	    s->n_x86_only < IOMMU_MAX_BOGUS) {
+		size_t i;
+		bool seen = false;
+
+		for (i = 0; i < s->n_x86_only; i++)
+			seen |= strcmp(s->x86_only[i], token) == 0;
+		if (!seen)
+			strcpy(s->x86_only[s->n_x86_only++], token);
+	}
 	if (cmdline_key_eq(key, key_len, "intel_iommu")) {
 		s->intel = untouched;
 		foreach_item(s, value, value_len, parse_intel_item);
@@ -170,6 +181,8 @@ static int switches_cb(const char *key, size_t key_len, const char *value, size_
 			s->passthrough = b ? SWITCH_ON : SWITCH_OFF;
 			(void)snprintf(s->passthrough_token, sizeof(s->passthrough_token),
 				       "iommu.passthrough=%.*s", (int)value_len, value);
+			s->generic_passthrough = s->passthrough;
+			strcpy(s->generic_passthrough_token, s->passthrough_token);
 		}
 	} else if (cmdline_key_eq(key, key_len, "intremap")) {
 		/* intel_irq_remapping: "off" and "nosid"... only off disables it. */
@@ -183,7 +196,8 @@ static int switches_cb(const char *key, size_t key_len, const char *value, size_
 
 void iommu_switches_parse(const char *cmdline, struct iommu_switches *ret)
 {
-	*ret = (struct iommu_switches){ .intel = SWITCH_UNSET, .passthrough = SWITCH_UNSET };
+	*ret = (struct iommu_switches){ .intel = SWITCH_UNSET, .passthrough = SWITCH_UNSET,
+					.generic_passthrough = SWITCH_UNSET };
 	if (cmdline)
 		(void)cmdline_foreach(cmdline, switches_cb, ret);
 }
@@ -282,7 +296,7 @@ static enum cpu_vendor read_cpu_vendor(int rootfd)
 	buf[n] = '\0';
 	v = strstr(buf, "vendor_id");
 	if (!v)
-		return CPU_UNKNOWN;
+		return strstr(buf, "CPU implementer") ? CPU_ARM : CPU_UNKNOWN;
 	v += strcspn(v, ":\n");
 	if (*v != ':')
 		return CPU_UNKNOWN;
@@ -301,6 +315,9 @@ static void gather_iommus(struct iommu_facts *f, int rootfd)
 
 	if (list_dir(rootfd, "/sys/class/iommu", NULL, name_cmp, &names, &n) == 0) {
 		f->n_iommus = n;
+		for (i = 0; i < n; i++)
+			f->n_smmus += strncmp(names[i], "smmu3.", 6) == 0 ||
+				      strncmp(names[i], "smmu.", 5) == 0;
 		for (i = 0; i < n; i++) {
 			int w = snprintf(f->iommu_names + off, sizeof(f->iommu_names) - off,
 					 "%s%s", i ? " " : "", names[i]);
@@ -322,9 +339,11 @@ static void gather_irq_remap(struct iommu_facts *f, int rootfd)
 	char *text;
 
 	f->irq_remap = -1;
+	f->gic_its = -1;
 	if (root_read_alloc(rootfd, "/proc/interrupts", &text, NULL) < 0)
 		return;
 	f->irq_remap = strstr(text, "IR-") != NULL;
+	f->gic_its = strstr(text, "ITS-") != NULL;
 	free(text);
 }
 
@@ -639,6 +658,8 @@ int iommu_facts_gather(struct iommu_facts *ret, int rootfd, const char *cmdline_
 	f.cpu = read_cpu_vendor(rootfd);
 	f.dmar = root_exists(rootfd, "/sys/firmware/acpi/tables/DMAR");
 	f.ivrs = root_exists(rootfd, "/sys/firmware/acpi/tables/IVRS");
+	f.iort = root_exists(rootfd, "/sys/firmware/acpi/tables/IORT");
+	f.devicetree = root_exists(rootfd, "/sys/firmware/devicetree/base");
 	gather_iommus(&f, rootfd);
 	gather_irq_remap(&f, rootfd);
 	r = gather_boot(&f, rootfd);
@@ -774,6 +795,7 @@ struct analysis {
 	struct iommu_switches eff;
 	struct iommu_switches cfg[BOOT_MAX_ENTRIES];
 	bool active;
+	bool arm; /* arm64: SMMU, IORT, iommu.passthrough=; no x86 switch applies */
 	bool default_on; /* VT-d is on without intel_iommu=on: CONFIG_INTEL_IOMMU_DEFAULT_ON */
 	char tool_buf[PATH_MAX + 64];
 };
@@ -861,6 +883,8 @@ static char *fix_remove(struct analysis *a, const char *token, const char *file)
 /* What turns the IOMMU off on this command line, or NULL. */
 static const char *off_token(const struct analysis *a, const struct iommu_switches *s)
 {
+	if (a->arm)
+		return NULL; /* iommu=, intel_iommu=, amd_iommu= are x86's: arm64 ignores them */
 	if (s->iommu_off)
 		return s->iommu_off_token;
 	if (a->f->dmar && s->intel == SWITCH_OFF)
@@ -890,6 +914,8 @@ static const char *firmware_fix(const struct iommu_facts *f)
 		return "enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup";
 	if (f->cpu == CPU_AMD)
 		return "enable IOMMU (AMD-Vi) in the firmware setup";
+	if (f->cpu == CPU_ARM)
+		return "enable the SMMU (SMMUv3) in the firmware setup (UEFI setup or the BMC), so that the ACPI IORT table describes it";
 	return "enable VT-d (Intel) or IOMMU/AMD-Vi (AMD) in the firmware setup";
 }
 
@@ -906,6 +932,23 @@ static void step_firmware(struct analysis *a)
 	const struct iommu_facts *f = a->f;
 	const char *fix = firmware_fix(f);
 
+	if (a->arm) {
+		if (f->iort)
+			iommu_report_add(a->r, "firmware-table", SEV_OK, false, NULL,
+				   "ACPI IORT table present (Arm SMMU and GIC ITS)");
+		else if (f->devicetree)
+			iommu_report_add(a->r, "firmware-table", a->active ? SEV_OK : SEV_FAIL, false,
+				   a->active ? NULL : "describe the SMMU in the device tree (an iommu-map or iommus property for the PCI host bridge) and enable it",
+				   "device-tree system (no ACPI IORT table)%s",
+				   a->active ? "" : ": no SMMU is described or active");
+		else if (a->active)
+			iommu_report_add(a->r, "firmware-table", SEV_WARN, false, fix,
+				   "no ACPI IORT table, although an IOMMU (%s) is active", f->iommu_names);
+		else
+			iommu_report_add(a->r, "firmware-table", SEV_FAIL, false, fix,
+				   "no ACPI IORT table: the firmware describes no SMMU (it is disabled or absent)");
+		return;
+	}
 	if (f->dmar) {
 		iommu_report_add(a->r, "firmware-table", SEV_OK, false, NULL,
 			   "ACPI DMAR table present (Intel VT-d)");
@@ -939,6 +982,14 @@ static void step_active(struct analysis *a)
 		return;
 	}
 	a->r->inactive_now = true;
+	if (a->arm && (f->iort || f->devicetree)) {
+		fix = strdup("enable the SMMU (SMMUv3) in the firmware setup (UEFI setup or the BMC); if it is enabled, the kernel needs the arm-smmu-v3 driver (CONFIG_ARM_SMMU_V3, module arm_smmu_v3): look for arm-smmu-v3 errors in the kernel log (journalctl -k)");
+		iommu_report_add(a->r, "iommu-active", SEV_FAIL, false, fix,
+			   "no SMMU is active: /sys/class/iommu and /sys/kernel/iommu_groups are empty%s",
+			   f->iort ? ", although the firmware has an ACPI IORT table" : "");
+		free(fix);
+		return;
+	}
 	if (off)
 		fix = fix_remove(a, off, grub_file_with(&f->boot, off));
 	else if (f->dmar && a->eff.intel != SWITCH_ON)
@@ -958,6 +1009,12 @@ static void step_effective_switch(struct analysis *a)
 	const struct iommu_facts *f = a->f;
 	char *fix;
 
+	if (a->arm) {
+		if (a->active)
+			iommu_report_add(a->r, "kernel-switch", SEV_OK, false, NULL,
+				   "the SMMU needs no switch on the command line (intel_iommu= and iommu=pt are x86's)");
+		return; /* otherwise named by iommu-active */
+	}
 	if (off_token(a, &a->eff) || (!f->dmar && !f->ivrs))
 		return; /* named by iommu-active / firmware-table */
 	if (f->ivrs) {
@@ -1027,6 +1084,33 @@ static bool has_pt(const struct iommu_switches *s)
 	return s->passthrough == SWITCH_ON;
 }
 
+/* arm64 knows only iommu.passthrough=. */
+static bool has_arm_pt(const struct iommu_switches *s)
+{
+	return s->generic_passthrough == SWITCH_ON;
+}
+
+/* The passthrough switch of this architecture: its test, how it was written, its name. */
+static bool (*pt_test(const struct analysis *a))(const struct iommu_switches *)
+{
+	return a->arm ? has_arm_pt : has_pt;
+}
+
+static enum iommu_switch pt_value(const struct analysis *a, const struct iommu_switches *s)
+{
+	return a->arm ? s->generic_passthrough : s->passthrough;
+}
+
+static const char *pt_token(const struct analysis *a, const struct iommu_switches *s)
+{
+	return a->arm ? s->generic_passthrough_token : s->passthrough_token;
+}
+
+static const char *pt_name(const struct analysis *a)
+{
+	return a->arm ? "iommu.passthrough=1" : "iommu=pt";
+}
+
 /* The first configured entry lacking the property, and how many lack it. */
 static size_t first_lacking(const struct analysis *a, bool (*has)(const struct iommu_switches *),
 			    size_t *ret_count)
@@ -1091,7 +1175,11 @@ static void step_configured_switch(struct analysis *a)
 		return;
 	}
 	if (!f->dmar) {
-		if (f->ivrs)
+		if (a->arm)
+			iommu_report_add(a->r, "next-boot-switch", SEV_OK, false, NULL,
+				   "the next boot's command line (%s) needs no switch for the SMMU",
+				   b->entries[0].file);
+		else if (f->ivrs)
 			iommu_report_add(a->r, "next-boot-switch", SEV_OK, false, NULL,
 				   "the next boot's command line (%s) does not turn AMD-Vi off",
 				   b->entries[0].file);
@@ -1128,32 +1216,39 @@ static void step_passthrough(struct analysis *a)
 	char *fix;
 
 	for (i = 0; i < b->n_entries; i++) {
-		if (a->cfg[i].passthrough != SWITCH_OFF)
+		const char *tok = pt_token(a, &a->cfg[i]);
+
+		if (pt_value(a, &a->cfg[i]) != SWITCH_OFF)
 			continue;
 		set_source(a, b->entries[i].file);
-		fix = fix_remove(a, a->cfg[i].passthrough_token,
-				 b->kind == BOOT_GRUB ? grub_file_with(b, a->cfg[i].passthrough_token)
-						      : b->entries[i].file);
+		/* arm64's default domain is translated (DMA), not identity: taking
+		 * iommu.passthrough=0 away is not enough.  The last iommu.passthrough= on the
+		 * line decides, so the fix appends =1. */
+		if (a->arm)
+			fix = fix_add(a, "iommu.passthrough=1");
+		else
+			fix = fix_remove(a, tok, b->kind == BOOT_GRUB ? grub_file_with(b, tok)
+							       : b->entries[i].file);
 		iommu_report_add(a->r, "passthrough", SEV_WARN, false, fix,
 			   "the next boot's command line (%s) has %s: DMA of every host device goes through IOMMU translation",
-			   b->entries[i].file, a->cfg[i].passthrough_token);
+			   b->entries[i].file, tok);
 		free(fix);
 		return;
 	}
-	first = first_lacking(a, has_pt, &count);
+	first = first_lacking(a, pt_test(a), &count);
 	if (first == (size_t)-1) {
 		iommu_report_add(a->r, "passthrough", SEV_OK, false, NULL,
 			   "the next boot's command line (%s) has %s", b->entries[0].file,
-			   a->cfg[0].passthrough_token);
+			   pt_token(a, &a->cfg[0]));
 		return;
 	}
 	set_source(a, b->entries[first].file);
-	grub_override_note(b, has_pt, note, sizeof(note));
+	grub_override_note(b, pt_test(a), note, sizeof(note));
 	others_note(count, others, sizeof(others));
-	fix = fix_add(a, "iommu=pt");
+	fix = fix_add(a, pt_name(a));
 	iommu_report_add(a->r, "passthrough", SEV_WARN, false, fix,
-		   "iommu=pt is not in the next boot's command line (%s)%s: DMA of every host device goes through IOMMU translation%s",
-		   b->entries[first].file, others, note);
+		   "%s is not in the next boot's command line (%s)%s: DMA of every host device goes through IOMMU translation%s",
+		   pt_name(a), b->entries[first].file, others, note);
 	free(fix);
 }
 
@@ -1176,8 +1271,8 @@ static void step_pending(struct analysis *a)
 		iommu_switches_parse(b->grub_cfg_cmdline, &gen);
 		if (f->dmar && has_intel_on(&a->cfg[0]) && !has_intel_on(&gen))
 			strcat(tokens, "intel_iommu=on");
-		if (has_pt(&a->cfg[0]) && !has_pt(&gen))
-			strcat(strcat(tokens, *tokens ? " " : ""), "iommu=pt");
+		if (pt_test(a)(&a->cfg[0]) && !pt_test(a)(&gen))
+			strcat(strcat(tokens, *tokens ? " " : ""), pt_name(a));
 		if (*tokens) {
 			bool fatal = f->dmar && !has_intel_on(&gen) && !a->default_on;
 
@@ -1194,8 +1289,8 @@ static void step_pending(struct analysis *a)
 	if (f->dmar && first_lacking(a, has_intel_on, &count) == (size_t)-1 &&
 	    !has_intel_on(&a->eff))
 		strcat(tokens, "intel_iommu=on");
-	if (first_lacking(a, has_pt, &count) == (size_t)-1 && !has_pt(&a->eff))
-		strcat(strcat(tokens, *tokens ? " " : ""), "iommu=pt");
+	if (first_lacking(a, pt_test(a), &count) == (size_t)-1 && !pt_test(a)(&a->eff))
+		strcat(strcat(tokens, *tokens ? " " : ""), pt_name(a));
 	if (*tokens)
 		iommu_report_add(a->r, "pending-reboot", SEV_WARN, false, "reboot",
 			   "%s sets \"%s\", but the running kernel was booted without it", config_file(b),
@@ -1206,6 +1301,18 @@ static void step_irq_remap(struct analysis *a)
 {
 	const char *fix;
 
+	if (a->arm) {
+		/* arm64 has no interrupt remapping: the GIC ITS tags each MSI with the device's
+		 * ID, which isolates it as remapping does on x86 (vfio_iommu_type1 accepts it). */
+		if (a->f->gic_its > 0)
+			iommu_report_add(a->r, "interrupt-remapping", SEV_OK, false, NULL,
+				   "MSIs go through the GIC ITS (ITS- interrupt chips in /proc/interrupts), which isolates them per device; arm64 has no interrupt remapping to turn on");
+		else if (a->f->gic_its == 0 && a->active)
+			iommu_report_add(a->r, "interrupt-remapping", SEV_WARN, false,
+				   "use a GICv3 ITS for MSIs (the firmware's MSI controller setting); GICv2m does not isolate MSIs",
+				   "no GIC ITS MSI chips (ITS-) in /proc/interrupts: unless the MSI controller isolates MSIs, vfio_iommu_type1 refuses devices unless allow_unsafe_interrupts=1");
+		return;
+	}
 	if (a->f->irq_remap < 0)
 		return;
 	if (a->f->irq_remap) {
@@ -1228,7 +1335,11 @@ static void bogus_one(struct analysis *a, const char *tok, const char *where, bo
 	const char *why;
 	char *fix = NULL;
 
-	if (strncmp(tok, "amd_iommu=", 10) == 0)
+	if (a->arm)
+		why = strncmp(tok, "iommu=", 6) == 0 ?
+			      "it is an x86 parameter that arm64 ignores; the SMMU's switches are iommu.passthrough= (1: passthrough, as iommu=pt on x86) and iommu.strict=" :
+			      "it is an x86 parameter that arm64 ignores; the SMMU needs no switch to be on";
+	else if (strncmp(tok, "amd_iommu=", 10) == 0)
 		why = "amd_iommu has no such value; AMD-Vi is on whenever the firmware has an IVRS table";
 	else if (strncmp(tok, "intel_iommu=", 12) == 0)
 		why = "the kernel ignores it (\"Unknown option\"); the switch is intel_iommu=on";
@@ -1241,19 +1352,33 @@ static void bogus_one(struct analysis *a, const char *tok, const char *where, bo
 	free(fix);
 }
 
+/* The parameters that do nothing here: x86's on arm64, else the values the kernel ignores. */
+static const char (*ignored(const struct analysis *a, const struct iommu_switches *s,
+			    size_t *n))[64]
+{
+	*n = a->arm ? s->n_x86_only : s->n_bogus;
+	return a->arm ? s->x86_only : s->bogus;
+}
+
 static void step_bogus(struct analysis *a)
 {
 	const struct boot_config *b = &a->f->boot;
-	size_t i, j, k;
+	size_t i, j, k, n, nk, ne;
+	const char(*eff)[64] = ignored(a, &a->eff, &ne);
 
 	for (i = 0; i < b->n_entries; i++) {
-		for (j = 0; j < a->cfg[i].n_bogus; j++) {
-			const char *tok = a->cfg[i].bogus[j];
+		const char(*list)[64] = ignored(a, &a->cfg[i], &n);
+
+		for (j = 0; j < n; j++) {
+			const char *tok = list[j];
 			bool seen = false;
 
-			for (k = 0; k < i && !seen; k++)
-				for (size_t m = 0; m < a->cfg[k].n_bogus; m++)
-					seen |= strcmp(a->cfg[k].bogus[m], tok) == 0;
+			for (k = 0; k < i && !seen; k++) {
+				const char(*other)[64] = ignored(a, &a->cfg[k], &nk);
+
+				for (size_t m = 0; m < nk; m++)
+					seen |= strcmp(other[m], tok) == 0;
+			}
 			if (seen)
 				continue;
 			bogus_one(a, tok,
@@ -1261,14 +1386,17 @@ static void step_bogus(struct analysis *a)
 				  b->kind != BOOT_UNKNOWN);
 		}
 	}
-	for (j = 0; j < a->eff.n_bogus; j++) {
+	for (j = 0; j < ne; j++) {
 		bool seen = false;
 
-		for (i = 0; i < b->n_entries && b->kind != BOOT_UNKNOWN; i++)
-			for (k = 0; k < a->cfg[i].n_bogus; k++)
-				seen |= strcmp(a->cfg[i].bogus[k], a->eff.bogus[j]) == 0;
+		for (i = 0; i < b->n_entries && b->kind != BOOT_UNKNOWN; i++) {
+			const char(*other)[64] = ignored(a, &a->cfg[i], &nk);
+
+			for (k = 0; k < nk; k++)
+				seen |= strcmp(other[k], eff[j]) == 0;
+		}
 		if (!seen && b->kind != BOOT_UNKNOWN)
-			bogus_one(a, a->eff.bogus[j], "/proc/cmdline", false);
+			bogus_one(a, eff[j], "/proc/cmdline", false);
 	}
 }
 
@@ -1281,6 +1409,7 @@ void iommu_analyse(const struct iommu_facts *f, struct iommu_report *r)
 	for (i = 0; i < f->boot.n_entries; i++)
 		iommu_switches_parse(f->boot.entries[i].cmdline, &a.cfg[i]);
 	a.active = f->n_iommus > 0 || f->n_groups > 0;
+	a.arm = f->cpu == CPU_ARM;
 	a.default_on = a.active && f->dmar && a.eff.intel != SWITCH_ON && !off_token(&a, &a.eff);
 
 	step_firmware(&a);

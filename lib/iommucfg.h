@@ -25,7 +25,14 @@ struct iommu_switches {
 	char intel_token[64], amd_off_token[64], iommu_off_token[64];
 	enum iommu_switch passthrough; /* last of iommu=pt, iommu=nopt, iommu.passthrough= */
 	char passthrough_token[64]; /* the parameter that decided passthrough */
+	/* iommu.passthrough= alone: the switch arm64 has (iommu=pt is x86's). */
+	enum iommu_switch generic_passthrough;
+	char generic_passthrough_token[64];
 	bool intremap_off; /* intremap=off */
+	/* x86-only parameters as written (intel_iommu=, amd_iommu=, iommu=, intremap=): on
+	 * arm64 the kernel has none of them and ignores each. */
+	char x86_only[IOMMU_MAX_BOGUS][64];
+	size_t n_x86_only;
 	char bogus[IOMMU_MAX_BOGUS][64]; /* values the kernel ignores: "amd_iommu=on", ... */
 	size_t n_bogus;
 };
@@ -36,6 +43,7 @@ enum cpu_vendor {
 	CPU_UNKNOWN,
 	CPU_INTEL,
 	CPU_AMD,
+	CPU_ARM, /* /proc/cpuinfo has "CPU implementer" and no vendor_id: arm64 */
 };
 
 enum boot_kind {
@@ -79,10 +87,14 @@ struct iommu_facts {
 	char kver[128]; /* proc/sys/kernel/osrelease, "" if unknown */
 	enum cpu_vendor cpu;
 	bool dmar, ivrs; /* ACPI tables */
+	bool iort; /* ACPI IORT table (arm64: describes the SMMUs and the GIC ITS) */
+	bool devicetree; /* /sys/firmware/devicetree/base: no ACPI tables to expect */
+	unsigned n_smmus; /* /sys/class/iommu entries named smmu3.* (SMMUv3) or smmu.* */
 	unsigned n_iommus; /* /sys/class/iommu entries */
 	char iommu_names[128]; /* "dmar0 dmar1" */
 	unsigned n_groups; /* /sys/kernel/iommu_groups entries */
 	int irq_remap; /* 1 IR- chips in /proc/interrupts, 0 none, -1 unknown */
+	int gic_its; /* 1 ITS- MSI chips in /proc/interrupts (arm64), 0 none, -1 unknown */
 	struct boot_config boot;
 };
 

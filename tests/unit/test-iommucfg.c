@@ -593,6 +593,183 @@ static void test_check_esp_stub_mismatch(void **state)
 	rm_rf(dir);
 }
 
+/* ---- arm64: SMMUv3, IORT, iommu.passthrough= ---- */
+
+/* A Grace-like host: IORT, two SMMUv3 instances, GIC ITS, iommu.passthrough=1. */
+static void facts_init_arm(struct iommu_facts *f, const char *effective, const char *configured)
+{
+	facts_init(f, effective, BOOT_KERNEL_CMDLINE, configured);
+	strcpy(f->kver, "6.1.0-28-arm64");
+	f->cpu = CPU_ARM;
+	f->dmar = false;
+	f->iort = true;
+	f->n_iommus = 2;
+	f->n_smmus = 2;
+	strcpy(f->iommu_names, "smmu3.0x0000000011000000 smmu3.0x0000000012000000");
+	f->irq_remap = 0; /* arm64 has no IR- chips */
+	f->gic_its = 1;
+}
+
+static void test_arm_switches(void **state)
+{
+	struct iommu_switches s;
+
+	/* iommu.passthrough= is the generic switch; iommu=pt is x86's and recorded as such. */
+	iommu_switches_parse("iommu=pt iommu.passthrough=0", &s);
+	assert_int_equal(s.generic_passthrough, SWITCH_OFF);
+	assert_string_equal(s.generic_passthrough_token, "iommu.passthrough=0");
+	iommu_switches_parse("iommu.passthrough=1 iommu=pt", &s);
+	assert_int_equal(s.generic_passthrough, SWITCH_ON);
+	assert_string_equal(s.generic_passthrough_token, "iommu.passthrough=1");
+	iommu_switches_parse("iommu=pt", &s);
+	assert_int_equal(s.generic_passthrough, SWITCH_UNSET);
+	assert_int_equal(s.passthrough, SWITCH_ON);
+	iommu_switches_parse("intel_iommu=on iommu=pt intel_iommu=on intremap=off iommu.strict=1", &s);
+	assert_int_equal(s.n_x86_only, 3);
+	assert_string_equal(s.x86_only[0], "intel_iommu=on");
+	assert_string_equal(s.x86_only[1], "iommu=pt");
+	assert_string_equal(s.x86_only[2], "intremap=off");
+}
+
+static void test_arm_cpu_from_cpuinfo(void **state)
+{
+	char dir[] = "/tmp/test-iommucfg-arm.XXXXXX";
+	struct iommu_facts f;
+	int rootfd;
+
+	assert_non_null(mkdtemp(dir));
+	mkdirs(dir, "proc");
+	mkdirs(dir, "sys/firmware/acpi/tables");
+	mkdirs(dir, "sys/class/iommu/smmu3.0x0000000011000000");
+	mkdirs(dir, "sys/class/iommu/smmu3.0x0000000012000000");
+	put(dir, "sys/firmware/acpi/tables/IORT", "IORT");
+	put(dir, "proc/cpuinfo", "processor\t: 0\nBogoMIPS\t: 2000.00\n"
+				 "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics\n"
+				 "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU part\t: 0xd4f\n");
+	put(dir, "proc/interrupts", "           CPU0\n 12:  0  ITS-MSI 524288 Edge  nvme0q0\n");
+	put(dir, "proc/cmdline", "root=x iommu.passthrough=1\n");
+	rootfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(rootfd >= 0);
+	assert_int_equal(iommu_facts_gather(&f, rootfd, NULL), 0);
+	assert_int_equal(f.cpu, CPU_ARM);
+	assert_true(f.iort);
+	assert_false(f.dmar);
+	assert_int_equal(f.n_smmus, 2);
+	assert_int_equal(f.gic_its, 1);
+	assert_int_equal(f.irq_remap, 0);
+	iommu_facts_free(&f);
+
+	/* x86 cpuinfo: vendor_id decides, "CPU implementer" is not looked for. */
+	put(dir, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n");
+	assert_int_equal(iommu_facts_gather(&f, rootfd, NULL), 0);
+	assert_int_equal(f.cpu, CPU_AMD);
+	iommu_facts_free(&f);
+	close(rootfd);
+	rm_rf(dir);
+}
+
+/* Everything right on arm64: no x86 switch asked for, no interrupt remapping missed. */
+static void test_arm_all_good(void **state)
+{
+	struct iommu_facts f;
+	struct iommu_report r = { 0 };
+	const struct finding *fi;
+
+	facts_init_arm(&f, "root=x iommu.passthrough=1", "root=x iommu.passthrough=1");
+	iommu_analyse(&f, &r);
+	assert_false(r.oom);
+	assert_int_equal(iommu_report_worst(&r), SEV_OK);
+	assert_false(iommu_report_needs_unit(&r));
+	assert_non_null(strstr(find(&r, "firmware-table")->message, "IORT"));
+	fi = find(&r, "interrupt-remapping");
+	assert_int_equal(fi->severity, SEV_OK);
+	assert_non_null(strstr(fi->message, "GIC ITS"));
+	assert_null(strstr(find(&r, "kernel-switch")->message, "without"));
+	iommu_report_free(&r);
+	iommu_facts_free(&f);
+}
+
+/* IORT present, no SMMU active: a failure naming the firmware setting and the driver. */
+static void test_arm_iort_no_smmu(void **state)
+{
+	struct iommu_facts f;
+	struct iommu_report r = { 0 };
+	const struct finding *fi;
+
+	facts_init_arm(&f, "root=x iommu.passthrough=1", "root=x iommu.passthrough=1");
+	f.n_iommus = 0;
+	f.n_smmus = 0;
+	f.n_groups = 0;
+	f.iommu_names[0] = '\0';
+	f.gic_its = 0;
+	iommu_analyse(&f, &r);
+	assert_true(r.inactive_now);
+	assert_true(iommu_report_needs_unit(&r));
+	fi = find(&r, "iommu-active");
+	assert_int_equal(fi->severity, SEV_FAIL);
+	assert_non_null(strstr(fi->fix, "enable the SMMU (SMMUv3) in the firmware setup"));
+	assert_non_null(strstr(fi->fix, "arm-smmu-v3"));
+	/* Nothing about intel_iommu=on, and no x86 interrupt-remapping advice. */
+	for (size_t i = 0; i < r.n_findings; i++) {
+		assert_null(strstr(r.findings[i].message, "intel_iommu"));
+		assert_true(r.findings[i].fix == NULL || !strstr(r.findings[i].fix, "intel_iommu"));
+		assert_null(strstr(r.findings[i].message, "IR-"));
+	}
+	iommu_report_free(&r);
+	iommu_facts_free(&f);
+
+	/* No IORT at all (ACPI, not device tree): the firmware table fails too. */
+	memset(&r, 0, sizeof(r));
+	facts_init_arm(&f, "root=x", "root=x iommu.passthrough=1");
+	f.iort = false;
+	f.n_iommus = 0;
+	f.n_groups = 0;
+	iommu_analyse(&f, &r);
+	fi = find(&r, "firmware-table");
+	assert_int_equal(fi->severity, SEV_FAIL);
+	assert_non_null(strstr(fi->message, "no ACPI IORT table"));
+	assert_non_null(strstr(fi->fix, "SMMU"));
+	iommu_report_free(&r);
+	iommu_facts_free(&f);
+}
+
+/* iommu.passthrough=0 configured: a warning whose fix appends iommu.passthrough=1 (on arm64
+ * removing =0 would leave the translated default). iommu=pt counts for nothing. */
+static void test_arm_passthrough(void **state)
+{
+	struct iommu_facts f;
+	struct iommu_report r = { 0 };
+	const struct finding *fi;
+
+	facts_init_arm(&f, "root=x iommu.passthrough=1", "root=x iommu.passthrough=0");
+	iommu_analyse(&f, &r);
+	fi = find(&r, "passthrough");
+	assert_int_equal(fi->severity, SEV_WARN);
+	assert_non_null(strstr(fi->message, "iommu.passthrough=0"));
+	assert_string_equal(fi->fix, "add \"iommu.passthrough=1\" to /etc/kernel/cmdline, then run "
+				     "proxmox-boot-tool refresh and reboot");
+	assert_false(r.inactive_next);
+	iommu_report_free(&r);
+	iommu_facts_free(&f);
+
+	memset(&r, 0, sizeof(r));
+	facts_init_arm(&f, "root=x iommu=pt", "root=x intel_iommu=on iommu=pt");
+	iommu_analyse(&f, &r);
+	fi = find(&r, "passthrough");
+	assert_int_equal(fi->severity, SEV_WARN);
+	assert_non_null(strstr(fi->message, "iommu.passthrough=1 is not in"));
+	/* x86 parameters: minor findings that say they do nothing on arm64. */
+	fi = find(&r, "cmdline-values");
+	assert_non_null(fi);
+	assert_true(fi->minor);
+	assert_non_null(strstr(fi->message, "intel_iommu=on in /etc/kernel/cmdline does nothing"));
+	assert_non_null(strstr(fi->message, "arm64"));
+	assert_int_equal(find(&r, "next-boot-switch")->severity, SEV_OK);
+	assert_false(r.inactive_next);
+	iommu_report_free(&r);
+	iommu_facts_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +789,11 @@ int main(void)
 		cmocka_unit_test(test_check_stale_initramfs_and_missing_module),
 		cmocka_unit_test(test_check_json_builtin_invalid_policy),
 		cmocka_unit_test(test_check_esp_stub_mismatch),
+		cmocka_unit_test(test_arm_switches),
+		cmocka_unit_test(test_arm_cpu_from_cpuinfo),
+		cmocka_unit_test(test_arm_all_good),
+		cmocka_unit_test(test_arm_iort_no_smmu),
+		cmocka_unit_test(test_arm_passthrough),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
