@@ -110,7 +110,53 @@ struct run {
 	const struct group_dev *info; /* per device of m, as the scan saw it */
 	unsigned long long claim_end; /* no new claim step after this... */
 	unsigned long long deadline; /* ...so that restoring ends by this: the whole run */
+	unsigned run_ms; /* the whole run's budget */
 };
+
+/* Drivers whose probe is slow (a probe is not an unbind): what DESIGN.md allows them. */
+static const struct {
+	const char *driver;
+	unsigned probe_ms;
+} slow_probes[] = {
+	/* Polls the C2C link and the GPU memory training for up to 30 s (Linux 6.12
+	 * drivers/vfio/pci/nvgrace-gpu/main.c), per device. */
+	{ "nvgrace_gpu_vfio_pci", 40000 },
+};
+
+unsigned claim_probe_budget_ms(const char *driver, unsigned default_ms)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(slow_probes) / sizeof(*slow_probes); i++)
+		if (strcmp(slow_probes[i].driver, driver) == 0)
+			return slow_probes[i].probe_ms > default_ms ? slow_probes[i].probe_ms
+								    : default_ms;
+	return default_ms;
+}
+
+unsigned claim_run_budget_ms(const struct pci_machine *m, const struct plan *plan,
+			     const struct claim_opts *o)
+{
+	unsigned long long sum = 0, run;
+	size_t i;
+
+	for (i = 0; i < m->n_devs && i < plan->n; i++) {
+		const struct plan_entry *e = &plan->e[i];
+
+		if (e->action != ACT_CLAIM)
+			continue;
+		if (m->devs[i].driver[0])
+			sum += o->unbind_timeout_ms;
+		sum += claim_probe_budget_ms(e->vfio_driver[0] ? e->vfio_driver : "vfio-pci",
+					     o->verify_timeout_ms);
+	}
+	run = sum * 3 / 2;
+	if (run < CLAIM_RUN_MIN_MS)
+		run = CLAIM_RUN_MIN_MS;
+	if (run > CLAIM_RUN_MAX_MS)
+		run = CLAIM_RUN_MAX_MS;
+	return (unsigned)run;
+}
 
 static unsigned budget_until(unsigned long long end, unsigned want)
 {
@@ -383,7 +429,7 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 
 		if (t == 0)
 			return fail(run, g, n, "abandoned: the %u s run deadline passed",
-				    run->o->run_timeout_ms / 1000);
+				    run->run_ms / 1000);
 		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
 		r = sysfs_write_deadline(run->rootfd, path, g[i].vfio_driver, t);
 		if (r == -ETIMEDOUT)
@@ -404,7 +450,7 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		t = budget(run, run->o->unbind_timeout_ms);
 		if (t == 0)
 			return fail(run, g, n, "abandoned: the %u s run deadline passed",
-				    run->o->run_timeout_ms / 1000);
+				    run->run_ms / 1000);
 		snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
 		r = sysfs_write_deadline(run->rootfd, path, d->address, t);
 		if (r == -ETIMEDOUT)
@@ -427,10 +473,13 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 			return fail(run, g, n, "%s disappeared", d->address);
 		if (d->driver[0])
 			continue;
-		t = budget(run, run->o->unbind_timeout_ms);
+		/* drivers_probe returns when the driver's probe does: its budget, not an
+		 * unbind's. */
+		t = claim_probe_budget_ms(g[i].vfio_driver, run->o->verify_timeout_ms);
+		t = budget(run, t > run->o->unbind_timeout_ms ? t : run->o->unbind_timeout_ms);
 		if (t == 0)
 			return fail(run, g, n, "abandoned: the %u s run deadline passed",
-				    run->o->run_timeout_ms / 1000);
+				    run->run_ms / 1000);
 		r = sysfs_write_deadline(run->rootfd, "sys/bus/pci/drivers_probe", d->address, t);
 		if (r == -ETIMEDOUT)
 			return fail(run, g, n, "probe of %s abandoned after %u ms", d->address, t);
@@ -442,7 +491,8 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		struct pci_dev *d = &m->devs[g[i].idx];
 
 		if (!wait_driver(run->rootfd, d, g[i].vfio_driver,
-				 budget(run, run->o->verify_timeout_ms)))
+				 budget(run, claim_probe_budget_ms(g[i].vfio_driver,
+								   run->o->verify_timeout_ms))))
 			return fail(run, g, n, "%s did not bind to %s (driver: %s)", d->address,
 				    g[i].vfio_driver, d->driver[0] ? d->driver : "none");
 	}
@@ -521,11 +571,13 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		struct modules *mods, const struct claim_opts *o, struct state *st)
 {
 	unsigned long long start = now_ms();
+	unsigned run_ms = o->run_timeout_ms ? o->run_timeout_ms : claim_run_budget_ms(m, plan, o);
 	struct run run = {
 		.rootfd = rootfd, .m = m, .p = p, .plan = plan, .mods = mods, .o = o,
 		/* A third of the run is kept for putting a failed group back. */
-		.claim_end = start + o->run_timeout_ms - o->run_timeout_ms / 3,
-		.deadline = start + o->run_timeout_ms,
+		.claim_end = start + run_ms - run_ms / 3,
+		.deadline = start + run_ms,
+		.run_ms = run_ms,
 	};
 	struct group_dev *info, *g;
 	struct state intent = { 0 };
@@ -602,9 +654,9 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 			for (j = 0; j < n; j++) {
 				plan->e[g[j].idx].action = ACT_FAILED;
 				snprintf(plan->e[g[j].idx].reason, sizeof(plan->e[0].reason),
-					 "abandoned: the %u s run deadline passed", o->run_timeout_ms / 1000);
+					 "abandoned: the %u s run deadline passed", run_ms / 1000);
 				log_err("%s: claim abandoned (the %u s run deadline passed)",
-					m->devs[g[j].idx].address, o->run_timeout_ms / 1000);
+					m->devs[g[j].idx].address, run_ms / 1000);
 			}
 			continue;
 		}

@@ -184,7 +184,8 @@ static void log_decisions(const struct pci_machine *m, const struct plan *plan,
 int cmd_claim(struct ctx *c)
 {
 	struct claim_opts o = {
-		.live = c->live, .unbind_timeout_ms = 5000, .run_timeout_ms = 30000,
+		/* The run's budget is sized to the plan: claim_run_budget_ms(). */
+		.live = c->live, .unbind_timeout_ms = 5000, .run_timeout_ms = 0,
 		.verify_timeout_ms = 2000,
 	};
 	struct state st = { 0 }, old = { 0 };

@@ -2,6 +2,7 @@
 /* Kernel modules: the one seam where gpu-vfio talks to libkmod (tests replace this file). */
 #define _GNU_SOURCE 1
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,15 @@
 #define MODULES_DECOMPRESS_GZIP 0
 #endif
 
+struct vfio_alias;
+
 struct modules {
 	int rootfd;
 	bool live;
 	struct kmod_ctx *ctx; /* NULL when the root has no module directory for its kernel */
+	struct vfio_alias *aliases; /* modules.alias's vfio_pci: lines, once asked for */
+	size_t n_aliases;
+	bool aliases_loaded;
 };
 
 int modules_new(int rootfd, bool live, struct modules **ret)
@@ -58,12 +64,15 @@ int modules_new(int rootfd, bool live, struct modules **ret)
 	return 0;
 }
 
+static void vfio_aliases_free(struct modules *m);
+
 void modules_free(struct modules *m)
 {
 	if (!m)
 		return;
 	if (m->ctx)
 		kmod_unref(m->ctx);
+	vfio_aliases_free(m);
 	free(m);
 }
 
@@ -127,30 +136,134 @@ int modules_ensure(struct modules *m, const char *name, bool *ret_would_load)
 	return r;
 }
 
+/* One "alias vfio_pci:PATTERN MODULE" line of modules.alias. */
+struct vfio_alias {
+	char *pattern; /* "vfio_pci:v...", as depmod wrote it */
+	char *module;
+};
+
+static void vfio_aliases_free(struct modules *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_aliases; i++) {
+		free(m->aliases[i].pattern);
+		free(m->aliases[i].module);
+	}
+	free(m->aliases);
+	m->aliases = NULL;
+	m->n_aliases = 0;
+}
+
+/* The vfio_pci: lines of modules.alias, read once. libkmod's lookup (modules.alias.bin)
+ * names the modules that match, not the pattern that matched: the text beside it has both. */
+static void vfio_aliases_load(struct modules *m)
+{
+	char path[PATH_MAX], line[512], pattern[384], module[128];
+	size_t cap = 0;
+	FILE *f;
+
+	if (m->aliases_loaded)
+		return;
+	m->aliases_loaded = true;
+	if ((size_t)snprintf(path, sizeof(path), "%s/modules.alias", kmod_get_dirname(m->ctx)) >=
+	    sizeof(path))
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct vfio_alias *a;
+
+		if (strncmp(line, "alias vfio_pci:", 15) != 0 ||
+		    sscanf(line, "alias %383s %127s", pattern, module) != 2)
+			continue;
+		if (m->n_aliases == cap) {
+			cap = cap ? cap * 2 : 16;
+			a = realloc(m->aliases, cap * sizeof(*a));
+			if (!a)
+				break;
+			m->aliases = a;
+		}
+		a = &m->aliases[m->n_aliases];
+		a->pattern = strdup(pattern);
+		a->module = strdup(module);
+		if (!a->pattern || !a->module) {
+			free(a->pattern);
+			free(a->module);
+			break;
+		}
+		m->n_aliases++;
+	}
+	fclose(f);
+}
+
+/* How unspecific a pattern is: its wildcards, '*' and '?' (libvirt's measure). */
+static int alias_wildcards(const char *pattern)
+{
+	int n = 0;
+
+	for (; *pattern; pattern++)
+		n += *pattern == '*' || *pattern == '?';
+	return n;
+}
+
+/* The fewest wildcards among module's vfio_pci: patterns that match alias; INT_MAX when
+ * modules.alias has none (libkmod found it, the text does not say how). */
+static int module_best_wildcards(struct modules *m, const char *module, const char *alias)
+{
+	int best = INT_MAX;
+	size_t i;
+
+	for (i = 0; i < m->n_aliases; i++) {
+		const struct vfio_alias *a = &m->aliases[i];
+		int w;
+
+		if (strcmp(a->module, module) != 0 || fnmatch(a->pattern, alias, 0) != 0)
+			continue;
+		w = alias_wildcards(a->pattern);
+		if (w < best)
+			best = w;
+	}
+	return best;
+}
+
 int modules_vfio_variant(struct modules *m, const char *modalias, char *buf, size_t size)
 {
 	struct kmod_list *list = NULL, *l;
-	char alias[192];
-	int r = -ENOENT;
+	char alias[192], best[64] = "";
+	int best_w = 0;
 
 	if (!m->ctx || strncmp(modalias, "pci:", 4) != 0)
 		return -ENOENT;
 	snprintf(alias, sizeof(alias), "vfio_%s", modalias);
 	if (kmod_module_new_from_lookup(m->ctx, alias, &list) < 0 || !list)
 		return -ENOENT;
+	vfio_aliases_load(m);
+	/* libvirt's rule: the alias with the fewest wildcards is the most specific driver;
+	 * a tie goes to the module name first in byte order, whatever order the index lists. */
 	kmod_list_foreach(l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
 		const char *name = kmod_module_get_name(mod);
+		int w;
 
 		/* vfio_pci itself matches every device; a variant is anything else. */
-		if (r == -ENOENT && strcmp(name, "vfio_pci") != 0 && strlen(name) < size) {
-			strcpy(buf, name);
-			r = 0;
+		if (strcmp(name, "vfio_pci") != 0 && strlen(name) < sizeof(best)) {
+			w = module_best_wildcards(m, name, alias);
+			if (!best[0] || w < best_w || (w == best_w && strcmp(name, best) < 0)) {
+				strcpy(best, name);
+				best_w = w;
+			}
 		}
 		kmod_module_unref(mod);
 	}
 	kmod_module_unref_list(list);
-	return r;
+	if (!best[0])
+		return -ENOENT;
+	if (strlen(best) >= size)
+		return -ENAMETOOLONG;
+	strcpy(buf, best);
+	return 0;
 }
 
 /* The decoders linked into libkmod: mk/kmod.mk (static kmod 34) and mk/valgrind.mk (the

@@ -18,7 +18,9 @@ void modules_free(struct modules *m);
 int modules_ensure(struct modules *m, const char *name, bool *ret_would_load);
 
 /* The VFIO variant driver modules.alias names for a device's modalias ("vfio_" + modalias),
- * copied to buf; -ENOENT when there is none (use vfio-pci). */
+ * copied to buf; -ENOENT when there is none (use vfio-pci). Of several, libvirt's rule: the
+ * one whose matching vfio_pci: pattern has the fewest wildcards ('*', '?'); a tie goes to
+ * the module name first in byte order. */
 int modules_vfio_variant(struct modules *m, const char *modalias, char *buf, size_t size);
 
 /* The compressed formats of module files (.ko.xz, .ko.zst, .ko.gz). */

@@ -46,6 +46,7 @@ mkreal gzip gzip
 mkreal corrupt xz corrupt
 mkreal builtin xz builtin
 mkreal variant xz variant
+mkreal nvgrace xz nvgrace
 cp "$tmp/plain/.fake/kver" "$tmp/kver"
 sh "$top/tests/fixtures/mkroot.sh" "$machine" "$tmp/empty" >"$tmp/empty.log" 2>&1 ||
 	fail "cannot build the empty root"

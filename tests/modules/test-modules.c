@@ -3,7 +3,8 @@
  * decoders, on module trees of the host kernel's real vfio modules (tests/modules/run.sh).
  *
  * Usage: test-modules DIR    DIR holds the roots plain, xz, zstd, gzip, corrupt, builtin,
- *                            variant (tests/fixtures/realmodules.sh) and the file kver
+ *                            variant, nvgrace (tests/fixtures/realmodules.sh), empty and
+ *                            the file kver
  * Prints "ok N - ..." / "not ok N - ..." and the closing "N passed, N failed" line. */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -160,6 +161,65 @@ static void test_variant(void)
 	close(rootfd);
 }
 
+static void expect_variant(struct modules *m, const char *what, const char *modalias,
+			   const char *want)
+{
+	char buf[64] = "";
+	int r = modules_vfio_variant(m, modalias, buf, sizeof(buf));
+
+	if (want)
+		check(r == 0 && strcmp(buf, want) == 0, "nvgrace: %s -> %d \"%s\" (want %s)", what, r,
+		      buf, want);
+	else
+		check(r == -ENOENT, "nvgrace: %s -> %d \"%s\" (want -ENOENT: vfio-pci)", what, r, buf);
+}
+
+/* Several vfio_pci: aliases match: libvirt's rule, the fewest wildcards wins, a tie goes to
+ * the name first in byte order. nvgrace_gpu_vfio_pci has the real ids of Linux 6.12; the
+ * competitors are in realmodules.sh (display_vfio_test: class 03 of any vendor, 6
+ * wildcards; gb200_twin_test: 10de:2941, 5; zz_subsys_test: 10de:2345 subvendor 10de, 4). */
+static void test_nvgrace(void)
+{
+	static const struct {
+		const char *what, *modalias, *want;
+	} cases[] = {
+		/* 3D controllers (class 0302): the display catch-all (6) loses to nvgrace (5). */
+		{ "GH200 120GB 10de:2342", "pci:v000010DEd00002342sv000010DEsd000016EBbc03sc02i00",
+		  "nvgrace_gpu_vfio_pci" },
+		{ "GH200 10de:2348", "pci:v000010DEd00002348sv000010DEsd000018FEbc03sc02i00",
+		  "nvgrace_gpu_vfio_pci" },
+		{ "GB300 10de:31c2", "pci:v000010DEd000031C2sv000010DEsd00002100bc03sc02i00",
+		  "nvgrace_gpu_vfio_pci" },
+		/* zz_subsys_test matches the subvendor too (4): fewer wildcards beat name order. */
+		{ "GH200 480GB 10de:2345 of NVIDIA", "pci:v000010DEd00002345sv000010DEsd00001809bc03sc02i00",
+		  "zz_subsys_test" },
+		{ "GH200 480GB 10de:2345 of another vendor",
+		  "pci:v000010DEd00002345sv000015D9sd00001809bc03sc02i00", "nvgrace_gpu_vfio_pci" },
+		/* A tie (5 and 5): the name first in byte order, whatever order the index gives. */
+		{ "GB200 10de:2941", "pci:v000010DEd00002941sv000010DEsd00002046bc03sc02i00",
+		  "gb200_twin_test" },
+		/* Only the catch-all matches: it is still a variant driver. */
+		{ "a VGA card 1002:73bf", "pci:v00001002d000073BFsv00001002sd00000E3Abc03sc00i00",
+		  "display_vfio_test" },
+		/* Only vfio_pci's own alias: plain vfio-pci. */
+		{ "a NIC 8086:1521", "pci:v00008086d00001521sv00008086sd00000001bc02sc00i00", NULL },
+	};
+	struct modules *m;
+	size_t i;
+	int rootfd;
+
+	m = open_root("nvgrace", &rootfd);
+	if (!m)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		expect_variant(m, cases[i].what, cases[i].modalias, cases[i].want);
+	expect_modinfo(m, "nvgrace", "kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko.xz",
+		       "nvgrace_gpu_vfio_pci");
+	expect_ensure(m, "nvgrace", "nvgrace_gpu_vfio_pci", true);
+	modules_free(m);
+	close(rootfd);
+}
+
 /* A root without a module directory for its kernel: nothing is found, nothing crashes. */
 static void test_no_moduledir(void)
 {
@@ -208,6 +268,7 @@ int main(int argc, char **argv)
 	test_corrupt();
 	test_builtin();
 	test_variant();
+	test_nvgrace();
 	test_no_moduledir();
 	printf("modules: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -715,6 +715,63 @@ static void test_journal_recovers_interrupted_claim(void **state)
 	stop(&t);
 }
 
+/* A probe is not an unbind: nvgrace_gpu_vfio_pci gets 40 s (its probe polls for up to
+ * 30 s), any other driver the default; a default above the table's entry wins. */
+static void test_probe_budget_per_driver(void **state)
+{
+	(void)state;
+	assert_int_equal(claim_probe_budget_ms("nvgrace_gpu_vfio_pci", 2000), 40000);
+	assert_int_equal(claim_probe_budget_ms("vfio-pci", 2000), 2000);
+	assert_int_equal(claim_probe_budget_ms("nvgrace_test", 2000), 2000);
+	assert_int_equal(claim_probe_budget_ms("nvgrace_gpu_vfio_pci", 60000), 60000);
+}
+
+/* The run's budget follows the plan, with the defaults cmd_claim uses (5 s unbind, 2 s
+ * probe and verify): plain vfio-pci on the 4-function Turing card fits today's 30 s floor
+ * or a little above; the same functions on nvgrace_gpu_vfio_pci need 4 x (5 + 40) s for
+ * the claims plus half that for restoring; the 8 H100s of an HGX on it are capped. */
+static void test_run_budget_sized_to_plan(void **state)
+{
+	const struct claim_opts o = {
+		.unbind_timeout_ms = 5000, .run_timeout_ms = 0, .verify_timeout_ms = 2000,
+	};
+	struct planned pl;
+	char root[256];
+	size_t i;
+
+	(void)state;
+	mock_modules_reset();
+	mkroot_machine("turing-4fn", root, sizeof(root));
+	plan_machine(&pl, root, "claim vendor=10de class=0300 name=rtx2080\n");
+	plan_pick_drivers(pl.rootfd, &pl.plan, &pl.m, NULL);
+	/* 4 bound functions x (5 s + 2 s) = 28 s of claims, x 3/2 = 42 s. */
+	assert_int_equal(claim_run_budget_ms(&pl.m, &pl.plan, &o), 42000);
+	for (i = 0; i < pl.plan.n; i++)
+		if (pl.plan.e[i].action == ACT_CLAIM)
+			snprintf(pl.plan.e[i].vfio_driver, sizeof(pl.plan.e[i].vfio_driver),
+				 "nvgrace_gpu_vfio_pci");
+	/* 4 x (5 s + 40 s) = 180 s, x 3/2 = 270 s. */
+	assert_int_equal(claim_run_budget_ms(&pl.m, &pl.plan, &o), 270000);
+	planned_free(&pl);
+	/* Nothing to claim: the floor. */
+	plan_machine(&pl, root, "claim vendor=abcd name=none\n");
+	assert_int_equal(claim_run_budget_ms(&pl.m, &pl.plan, &o), CLAIM_RUN_MIN_MS);
+	planned_free(&pl);
+	rm_tree(root);
+
+	mkroot_machine("hgx-h100", root, sizeof(root));
+	mock_variant_modalias = "pci:v000010DEd00002330";
+	mock_variant_driver = "nvgrace_gpu_vfio_pci";
+	plan_machine(&pl, root, "claim vendor=10de device=2330 name=h100\n");
+	plan_pick_drivers(pl.rootfd, &pl.plan, &pl.m, NULL);
+	assert_string_equal(entry_of(&pl, "0000:03:00.0")->vfio_driver, "nvgrace_gpu_vfio_pci");
+	/* 8 x 45 s x 3/2 = 540 s: never more than the cap. */
+	assert_int_equal(claim_run_budget_ms(&pl.m, &pl.plan, &o), CLAIM_RUN_MAX_MS);
+	planned_free(&pl);
+	rm_tree(root);
+	mock_modules_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +791,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_restore_bounded_and_reported, teardown_fk),
 		cmocka_unit_test_teardown(test_own_override_not_previous, teardown_fk),
 		cmocka_unit_test_teardown(test_journal_recovers_interrupted_claim, teardown_fk),
+		cmocka_unit_test(test_probe_budget_per_driver),
+		cmocka_unit_test(test_run_budget_sized_to_plan),
 	};
 
 	return cmocka_run_group_tests_name("claim", tests, NULL, NULL);
