@@ -297,6 +297,7 @@ out_policy:
 
 int cmd_status(struct ctx *c)
 {
+	struct modules *mods = NULL;
 	struct isolation iso;
 	struct state st = { 0 };
 	struct pci_machine m;
@@ -330,6 +331,11 @@ int cmd_status(struct ctx *c)
 			plan.e[i].listed = true;
 			pci_read_subsys(c->rootfd, &m.devs[i]);
 		}
+	}
+	/* The VFIO driver a device to claim gets, as plan shows it. */
+	if (modules_new(c->rootfd, false, &mods) == 0) {
+		plan_pick_drivers(c->rootfd, &plan, &m, mods);
+		modules_free(mods);
 	}
 	isolation_gather(c->rootfd, NULL, &iso);
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,

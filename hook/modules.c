@@ -101,6 +101,27 @@ static bool module_present(struct modules *m, const char *name)
 	return false;
 }
 
+/* Under a root, nothing is loaded; but a module the index names whose file is gone (a
+ * trimmed image, a half-removed package) could not be loaded either: -ENOENT. */
+static int module_files_present(struct modules *m, const char *name)
+{
+	struct kmod_list *list = NULL, *l;
+	int r = 0;
+
+	if (!m->ctx || kmod_module_new_from_lookup(m->ctx, name, &list) < 0 || !list)
+		return 0; /* not indexed: nothing to tell */
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		const char *path = kmod_module_get_path(mod);
+
+		if (r == 0 && path && access(path, F_OK) < 0)
+			r = -errno;
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+	return r;
+}
+
 int modules_ensure(struct modules *m, const char *name, bool *ret_would_load)
 {
 	struct kmod_list *list = NULL, *l;
@@ -111,7 +132,7 @@ int modules_ensure(struct modules *m, const char *name, bool *ret_would_load)
 		return 0;
 	*ret_would_load = true;
 	if (!m->live)
-		return 0;
+		return module_files_present(m, name);
 	if (!m->ctx)
 		return -ENOENT;
 	r = kmod_module_new_from_lookup(m->ctx, name, &list);

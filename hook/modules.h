@@ -13,7 +13,8 @@ int modules_new(int rootfd, bool live, struct modules **ret);
 void modules_free(struct modules *m);
 
 /* Load a module (with its dependencies) unless it is loaded or built in.
- * Without live, nothing is loaded: *ret_would_load says whether it would have been.
+ * Without live, nothing is loaded: *ret_would_load says whether it would have been, and
+ * -ENOENT when modules.dep names a file that is not there.
  * Returns 0 or -errno. */
 int modules_ensure(struct modules *m, const char *name, bool *ret_would_load);
 

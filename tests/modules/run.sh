@@ -47,6 +47,7 @@ mkreal corrupt xz corrupt
 mkreal builtin xz builtin
 mkreal variant xz variant
 mkreal nvgrace xz nvgrace
+mkreal nomodule xz nvgrace nomodule=kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko
 cp "$tmp/plain/.fake/kver" "$tmp/kver"
 sh "$top/tests/fixtures/mkroot.sh" "$machine" "$tmp/empty" >"$tmp/empty.log" 2>&1 ||
 	fail "cannot build the empty root"

@@ -220,6 +220,30 @@ static void test_nvgrace(void)
 	close(rootfd);
 }
 
+/* nvgrace_gpu_vfio_pci indexed (modules.dep, modules.alias) but its file removed: the
+ * lookup still names it, ensuring it fails with -ENOENT, vfio-pci is still fine. */
+static void test_nomodule(void)
+{
+	static const char gh200[] = "pci:v000010DEd00002342sv000010DEsd000016EBbc03sc02i00";
+	char buf[64] = "";
+	struct modules *m;
+	bool would = false;
+	int rootfd, r;
+
+	m = open_root("nomodule", &rootfd);
+	if (!m)
+		return;
+	r = modules_vfio_variant(m, gh200, buf, sizeof(buf));
+	check(r == 0 && strcmp(buf, "nvgrace_gpu_vfio_pci") == 0, "nomodule: GH200 -> %d \"%s\"", r,
+	      buf);
+	r = modules_ensure(m, "nvgrace_gpu_vfio_pci", &would);
+	check(r == -ENOENT && would, "nomodule: modules_ensure(nvgrace_gpu_vfio_pci) = %d (want -ENOENT)",
+	      r);
+	expect_ensure(m, "nomodule", "vfio-pci", true);
+	modules_free(m);
+	close(rootfd);
+}
+
 /* A root without a module directory for its kernel: nothing is found, nothing crashes. */
 static void test_no_moduledir(void)
 {
@@ -269,6 +293,7 @@ int main(int argc, char **argv)
 	test_builtin();
 	test_variant();
 	test_nvgrace();
+	test_nomodule();
 	test_no_moduledir();
 	printf("modules: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
