@@ -33,9 +33,10 @@ t "gpu-vfio.service runs before systemd-udev-trigger.service, off sysinit.target
 	eval 'grep -qx "Before=systemd-udev-trigger.service sysinit.target shutdown.target" "$unitdir/gpu-vfio.service" &&
 	      grep -qx "WantedBy=sysinit.target" "$unitdir/gpu-vfio.service" &&
 	      grep -qx "DefaultDependencies=no" "$unitdir/gpu-vfio.service"'
-t "it is skipped when the initramfs already claimed (state.json) or gpu-vfio=off" \
-	eval 'grep -qx "ConditionPathExists=!/run/gpu-vfio/state.json" "$unitdir/gpu-vfio.service" &&
-	      grep -qx "ConditionKernelCommandLine=!gpu-vfio=off" "$unitdir/gpu-vfio.service"'
+t "it is skipped when the initramfs already claimed (state.json)" \
+	grep -qx "ConditionPathExists=!/run/gpu-vfio/state.json" "$unitdir/gpu-vfio.service"
+t_rejects "no unit reads gpu-vfio=off itself: claim does, and records disabled" \
+	grep -q "ConditionKernelCommandLine" "$unitdir/gpu-vfio.service" "$unitdir/gpu-vfio@.service"
 t "gpu-vfio@.service runs claim --device with the instance, one at a time" \
 	grep -qx "ExecStart=/usr/bin/flock /run/gpu-vfio.lock /usr/sbin/gpu-vfio claim --device %i" \
 	"$unitdir/gpu-vfio@.service"
