@@ -340,7 +340,9 @@ int cmd_status(struct ctx *c)
 	isolation_gather(c->rootfd, NULL, &iso);
 	rep = (struct report){ .rootfd = c->rootfd, .m = &m, .plan = &plan, .p = &p,
 			       .st = have_state ? &st : NULL, .status = true, .iso = &iso };
-	if (c->prometheus)
+	if (c->prometheus && c->textfile)
+		r = metrics_write_textfile(c->textfile, c, &rep, policy_ok);
+	else if (c->prometheus)
 		r = metrics_write(stdout, c, &rep, policy_ok);
 	else if (c->json)
 		report_json(stdout, &rep);

@@ -23,6 +23,7 @@ struct ctx {
 	bool merge; /* kubevirt --merge FILE...: several nodes' status --json */
 	const char *device; /* claim --device: that device and its IOMMU group only */
 	bool prometheus; /* status --prometheus: node_exporter textfile metrics */
+	const char *textfile; /* status --prometheus --textfile PATH: written atomically */
 	bool json;
 	bool kmsg;
 	char **args; /* command arguments */

@@ -66,9 +66,9 @@ static void usage(FILE *f)
 		"  plan                show what claim would do; change nothing\n"
 		"  claim [--device A]  apply the policy (run from the initramfs); with --device,\n"
 		"                      to device A and its IOMMU group only (hotplug)\n"
-		"  status [--prometheus]\n"
+		"  status [--prometheus [--textfile PATH]]\n"
 		"                      devices, drivers, groups, what boot did; or node_exporter\n"
-		"                      textfile metrics\n"
+		"                      textfile metrics (to PATH atomically)\n"
 		"  release [ADDR...]   give claimed groups back to the host\n"
 		"  check               diagnose the IOMMU, kernel command line, modules, policy\n"
 		"                      and initramfs; say how to fix each problem\n"
@@ -147,6 +147,8 @@ int main(int argc, char **argv)
 			value = &c.device;
 		} else if (strcmp(arg, "--prometheus") == 0) {
 			c.prometheus = true;
+		} else if (strncmp(arg, "--textfile", 10) == 0 && (arg[10] == '=' || !arg[10])) {
+			value = &c.textfile;
 		} else if (strcmp(arg, "--placement") == 0) {
 			c.placement = true;
 		} else if (strncmp(arg, "--part", 6) == 0 && (arg[6] == '=' || !arg[6])) {
@@ -216,6 +218,11 @@ int main(int argc, char **argv)
 	}
 	if (c.prometheus && (strcmp(command, "status") != 0 || c.json)) {
 		fprintf(stderr, "gpu-vfio: --prometheus is an option of status only, without --json\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.textfile && !c.prometheus) {
+		fprintf(stderr, "gpu-vfio: --textfile is an option of status --prometheus only\n");
 		r = EXIT_USAGE;
 		goto out;
 	}

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* status --prometheus: node_exporter textfile metrics for fleet monitoring. */
 #define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cloud.h"
 #include "cmd-check.h"
 #include "iommucfg.h"
 #include "isolation.h"
+#include "log.h"
 #include "metrics.h"
 
 /* A label value in the text exposition format: backslash, quote and newline escaped. */
@@ -191,4 +197,93 @@ int metrics_write(FILE *f, const struct ctx *c, const struct report *rep, bool p
 	write_isolation(f, rep->iso);
 	write_node(f, c, policy_valid);
 	return fflush(f) == 0 ? 0 : EXIT_ERROR;
+}
+
+/* Write the metrics to PATH as a whole or not at all: a temporary file in PATH's
+ * directory (named with a leading dot and no .prom suffix, so node_exporter's textfile
+ * collector never reads it half-written), written, fsynced, made 0644 and renamed over
+ * PATH; then the directory is fsynced. On any failure the temporary file is removed and
+ * PATH is left as it was. */
+int metrics_write_textfile(const char *path, const struct ctx *c, const struct report *rep,
+			   bool policy_valid)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = NULL, *tmp = NULL;
+	const char *what = "cannot create a temporary file";
+	FILE *f = NULL;
+	int fd = -1, dfd = -1, err = 0, r;
+
+	if (!*base) {
+		log_err("--textfile %s: names a directory, not a file", path);
+		return EXIT_USAGE;
+	}
+	if (slash)
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		dir = strdup(".");
+	if (!dir || asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+		tmp = NULL;
+		err = ENOMEM;
+		goto fail;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		free(tmp);
+		tmp = NULL;
+		goto fail;
+	}
+	what = "cannot write the metrics";
+	if (fchmod(fd, 0644) < 0) {
+		err = errno;
+		goto fail;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		goto fail;
+	}
+	fd = -1;
+	errno = 0;
+	r = metrics_write(f, c, rep, policy_valid);
+	if (r || ferror(f)) {
+		err = errno ? errno : EIO;
+		goto fail;
+	}
+	if (fsync(fileno(f)) < 0) {
+		err = errno;
+		goto fail;
+	}
+	r = fclose(f);
+	f = NULL;
+	if (r != 0) {
+		err = errno;
+		goto fail;
+	}
+	what = "cannot rename the temporary file over it";
+	if (rename(tmp, path) < 0) {
+		err = errno;
+		goto fail;
+	}
+	/* The rename is durable once the directory is; failing that is not worth an error. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(tmp);
+	free(dir);
+	return EXIT_OK;
+fail:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	log_err("--textfile %s: %s%s%s: %s; the file is unchanged", path, what,
+		tmp || !dir ? "" : " in ", tmp || !dir ? "" : dir, strerror(err));
+	free(tmp);
+	free(dir);
+	return EXIT_ERROR;
 }

@@ -4,8 +4,8 @@
 #
 # dracut's init sources this file. The work runs in a subshell, so no variable or shell
 # option leaks into init, and the file's status is always 0: a claim failure never stops
-# the boot. gpu-vfio=off (or gpu_vfio=off, last occurrence wins) on the kernel command line
-# (or in /etc/cmdline.d) skips it.
+# the boot. It does not read gpu-vfio=off itself: the binary decides (last occurrence
+# wins), says so in the kernel log and records it in /run/gpu-vfio/state.json.
 
 gpu_vfio_pre_udev() (
 	bin=/usr/sbin/gpu-vfio
@@ -17,14 +17,11 @@ gpu_vfio_pre_udev() (
 	else
 		cmdline=$(cat /proc/cmdline 2>/dev/null)
 	fi
-	enabled=y
 	quiet=n
 	set -f
 	for arg in $cmdline; do
 		case "$arg" in
 		quiet) quiet=y ;;
-		gpu[-_]vfio=off | gpu[-_]vfio=\"off\" | \"gpu[-_]vfio=off\") enabled=n ;;
-		gpu[-_]vfio=*) enabled=y ;;
 		esac
 	done
 	set +f
@@ -38,10 +35,6 @@ gpu_vfio_pre_udev() (
 		fi
 	}
 
-	if [ "$enabled" = n ]; then
-		say "gpu-vfio: disabled by gpu-vfio=off on the kernel command line, no device claimed"
-		return 0
-	fi
 	if [ ! -x "$bin" ]; then
 		say "gpu-vfio: $bin is missing from the initramfs, no device claimed"
 		return 0

@@ -68,3 +68,34 @@ t_rejects "the client parser rejects it too" metrics_check "$d/bad.prom"
 sed 's/,state="claimed"}/}/' "$d/hgx.prom" >"$d/nostate.prom"
 t_rejects "the checker rejects a device series without its state label" \
 	metrics_check "$d/nostate.prom"
+
+# --textfile PATH: the same metrics, written atomically where node_exporter reads them.
+tf=$d/textfile
+rm -rf "$tf"
+mkdir -p "$tf"
+t_rc "status --prometheus --textfile PATH exits 0 and prints nothing" 0 \
+	eval '"$gpu_vfio" --root "$hgx" status --prometheus --textfile "$tf/gpu-vfio.prom" >"$d/tf.stdout" &&
+	      [ ! -s "$d/tf.stdout" ]'
+t "promtool check metrics accepts the file --textfile wrote" \
+	eval 'promtool check metrics <"$tf/gpu-vfio.prom"'
+t "the file holds what stdout gets, mode 0644 for node_exporter, no temporary file left" \
+	eval '"$gpu_vfio" --root "$hgx" status --prometheus >"$d/tf-stdout.prom" &&
+	      cmp "$d/tf-stdout.prom" "$tf/gpu-vfio.prom" &&
+	      [ "$(stat -c %a "$tf/gpu-vfio.prom")" = 644 ] && [ "$(ls -A "$tf")" = gpu-vfio.prom ]'
+cp "$tf/gpu-vfio.prom" "$d/tf-before.prom"
+# A write that fails half-way: the file size limit (SIGXFSZ ignored, so write fails EFBIG).
+t_rc "a write that fails half-way exits 1" 1 \
+	sh -c 'trap "" XFSZ; ulimit -f 1; exec "$0" --root "$1" status --prometheus --textfile "$2"' \
+	"$gpu_vfio" "$work/mfail/root" "$tf/gpu-vfio.prom"
+t "its error names the file and says it is unchanged" \
+	eval 'grep -q "^gpu-vfio: --textfile $tf/gpu-vfio.prom: cannot write the metrics: File too large; the file is unchanged" "$last"'
+t "the old file is untouched and no temporary file is left" \
+	eval 'cmp "$d/tf-before.prom" "$tf/gpu-vfio.prom" && [ "$(ls -A "$tf")" = gpu-vfio.prom ]'
+t_rc "a missing directory exits 1" 1 \
+	"$gpu_vfio" --root "$hgx" status --prometheus --textfile "$tf/missing/gpu-vfio.prom"
+t "its error names the file and the directory" \
+	eval 'grep -q "^gpu-vfio: --textfile $tf/missing/gpu-vfio.prom: cannot create a temporary file in $tf/missing: No such file or directory" "$last"'
+t_rc "--textfile without --prometheus is a usage error" 2 \
+	"$gpu_vfio" --root "$hgx" status --textfile "$tf/x.prom"
+t_rc "--textfile naming a directory is a usage error" 2 \
+	"$gpu_vfio" --root "$hgx" status --prometheus --textfile "$tf/"
