@@ -16,6 +16,20 @@ DESTDIR   ?=
 B         := build
 MUSL_CC   ?= scripts/musl-cc
 HOST_CC   ?= gcc
+STRIP     ?= strip
+
+# ARCH=arm64 (or aarch64): the same static binaries for aarch64, cross-built on x86-64 with
+# Debian's gcc-aarch64-linux-gnu and musl-dev:arm64 into build-arm64/ (mk/arm64.mk).  The
+# fetched sources (libkmod and the decoders) are shared with the native build in build/src.
+ifneq ($(filter arm64 aarch64,$(ARCH)),)
+ARCH      := arm64
+B         := build-arm64
+SRC_DIR   := build/src
+MUSL_CC   := scripts/musl-cc-arm64
+LD        := aarch64-linux-gnu-ld
+OBJCOPY   := aarch64-linux-gnu-objcopy
+STRIP     := aarch64-linux-gnu-strip
+endif
 
 # Hardened static build: static-pie where the toolchain has rcrt1.o.
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE

@@ -27,7 +27,7 @@ all: $(B)/gpu-vfio-generator
 $(B)/gpu-vfio-generator: $(GEN_SRCS) $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@.unstripped $(GEN_SRCS) $(STATIC_LDFLAGS)
-	strip -o $@ $@.unstripped
+	$(STRIP) -o $@ $@.unstripped
 
 $(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c lib/grubcfg.c lib/rootfs.c lib/grubcfg.h lib/rootfs.h
 	@scripts/ensure-deps.sh libcmocka-dev

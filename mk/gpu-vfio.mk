@@ -17,7 +17,7 @@ $(B)/gpu-vfio.unstripped: $(GPU_VFIO_OBJS) $(KMOD_OBJ)
 	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $^ $(STATIC_LDFLAGS)
 
 $(B)/gpu-vfio: $(B)/gpu-vfio.unstripped
-	strip -o $@ $<
+	$(STRIP) -o $@ $<
 
 install-gpu-vfio: $(B)/gpu-vfio
 	install -D -m 0755 $(B)/gpu-vfio $(DESTDIR)$(SBINDIR)/gpu-vfio

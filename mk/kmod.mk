@@ -16,7 +16,7 @@
 # (another format, or a kernel without in-kernel decompression) it decompresses in
 # userspace with these decoders and calls init_module() with the ELF image.
 
-SRC_DIR     := $(B)/src
+SRC_DIR     ?= $(B)/src
 SRC_STAMP   := $(SRC_DIR)/.fetched-trixie
 SRC_PKGS    := kmod=34 xz-utils=5.8 libzstd=1.5 zlib=1.3
 KMOD_SRC    := $(SRC_DIR)/kmod
