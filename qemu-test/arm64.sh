@@ -29,23 +29,24 @@ arm64_has() {
 }
 
 # arm64_make_root: the busybox test root for the arm64 boots, with the arm64 root's busybox
-# (linked against its glibc: the loader and libc come along) and the arm64 gpu-vfio, the
+# (linked against its glibc: the libraries it needs come along) and the arm64 gpu-vfio, the
 # claim policy; as a directory and an ext4 image ($out/arm64/testroot.img).
 arm64_make_root() {
 	_r=$out/arm64/testroot
 	rm -rf "$_r" "$_r.img"
 	mkdir -p "$_r/bin" "$_r/sbin" "$_r/usr/sbin" "$_r/etc" "$_r/proc" "$_r/sys" "$_r/dev" \
 		"$_r/run" "$_r/lib/aarch64-linux-gnu"
-	cp "$root64/usr/bin/busybox" "$_r/bin/busybox" &&
-		cp "$root64/usr/lib/ld-linux-aarch64.so.1" "$_r/lib/" &&
-		cp "$root64/usr/lib/aarch64-linux-gnu/libc.so.6" \
-			"$_r/lib/aarch64-linux-gnu/" || return 1
-	# readelf: busybox needs nothing but libc (and the loader).
-	_needed=$(readelf -d "$_r/bin/busybox" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-	[ "$_needed" = "libc.so.6 " ] || {
-		echo "arm64: the root's busybox needs $_needed" >&2
-		return 1
-	}
+	cp "$root64/usr/bin/busybox" "$_r/bin/busybox" || return 1
+	# Its libraries (readelf: NEEDED), from the root's /usr/lib and /usr/lib/aarch64-linux-gnu.
+	for _l in $(readelf -d "$_r/bin/busybox" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		if [ -e "$root64/usr/lib/aarch64-linux-gnu/$_l" ]; then
+			cp -L "$root64/usr/lib/aarch64-linux-gnu/$_l" "$_r/lib/aarch64-linux-gnu/"
+		else
+			cp -L "$root64/usr/lib/$_l" "$_r/lib/"
+		fi || return 1
+	done
+	# The program interpreter where the binary names it (/lib/ld-linux-aarch64.so.1).
+	cp -L "$root64/usr/lib/ld-linux-aarch64.so.1" "$_r/lib/" || return 1
 	# The applet list, from the arm64 busybox itself (qemu-user, in the root).
 	for _a in $(chroot "$root64" /usr/bin/busybox --list); do
 		[ "$_a" = busybox ] || ln -s busybox "$_r/bin/$_a"
@@ -202,9 +203,10 @@ arm64_main() {
 	# shellcheck disable=SC2012
 	kver64=$(ls "$root64/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
 	[ -n "$kver64" ] || die "the Debian 13 arm64 root has no kernel"
-	# Debian's arm64 vmlinuz is a gzip'd Image: QEMU's -kernel unpacks it.
+	# Debian 13's arm64 vmlinuz is a plain Image (EFI stub, no EFI_ZBOOT): QEMU's -kernel
+	# loads it as it is.
 	kernel64=$root64/boot/vmlinuz-$kver64
-	echo "# arm64 kernel $kver64 (magic $(od -An -tx1 -N2 "$kernel64" | tr -d " "): 1f8b is gzip); SMMUv3:" \
+	echo "# arm64 kernel $kver64 ($(grep -E '^CONFIG_EFI_ZBOOT|^# CONFIG_EFI_ZBOOT' "$root64/boot/config-$kver64")); SMMUv3:" \
 		"$(grep -E '^CONFIG_ARM_SMMU_V3=' "$root64/boot/config-$kver64")"
 	mkdir -p "$out/arm64" "$out/images" "$out/boots"
 

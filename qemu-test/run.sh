@@ -11,7 +11,7 @@
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
 # boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh),
 # QT_ROWS ("host" = the host's kernel and builders, the rows of rows.sh, and "arm64" of
-# arm64.sh; default all), QT_ARM64_SCENARIOS (the arm64 row's scenarios: "claim").
+# arm64.sh; default all but arm64: make qemu-test-arm64), QT_ARM64_SCENARIOS (the arm64 row's scenarios: "claim").
 # Prints "ok N - name" / "not ok N - name" per test and ends with "N passed, M failed".
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -29,7 +29,7 @@ if [ "${1:-}" = --demo ]; then
 fi
 scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
-rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz arm64}
+rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz}
 # The arm64 row runs after the others (arm64.sh); without other rows nothing x86 is needed.
 arm64=n
 case " $rows " in
