@@ -72,3 +72,37 @@ qt_boot() {
 		-append "console=ttyS0 $_iommu_arg iommu=pt panic=-1 no_timer_check $_cmdline" \
 		</dev/null >"$_log.qemu" 2>&1
 }
+
+# The arm64 machine (arm64.sh), found by PCI ids in the guest like the x86 one; no boot VGA
+# (an arm64 server's console is the BMC's serial line):
+#   stand-in GPU  bochs-display, 00:05.0 (multifunction)  1234:1111 class 038000  bochs-drm
+#   its audio     ich9-intel-hda, 00:05.1                 8086:293e class 040300  snd_hda_intel
+#   bridged pair  cirrus-vga + e1000 behind a PCIe-to-PCI bridge at 00:06.0 (01:01.0,
+#                 01:02.0): 1013:00b8 class 030000 cirrus, 8086:100e class 020000 e1000
+#                 (qemu-system-aarch64 has no qxl)
+#   NIC           e1000e on its own slot 00:07.0           8086:10d3 class 020000  e1000e
+#   test disk     virtio-blk-pci 00:08.0                   1af4:1001               virtio-pci
+#
+# qt_boot_arm64 KERNEL INITRD CMDLINE LOG [DISK]: boot it on qemu-system-aarch64's virt
+# machine with an emulated SMMUv3 (iommu=smmuv3: one SMMU for the PCIe root complex, given
+# to the kernel by the device tree of the direct kernel boot, not by an ACPI IORT table),
+# under TCG, serial console (PL011, ttyAMA0) to LOG; otherwise as qt_boot. pauth-impdef:
+# QEMU's own pointer-authentication algorithm, much cheaper under TCG than the
+# architected QARMA5 of -cpu max. iommu.passthrough=1 is arm64's iommu=pt.
+qt_boot_arm64() {
+	_kernel=$1 _initrd=$2 _cmdline=$3 _log=$4 _disk=${5:-}
+	timeout "${QT_TIMEOUT:-420}" qemu-system-aarch64 \
+		-accel tcg -machine virt,iommu=smmuv3 -cpu max,pauth-impdef=on -smp 1 -m 1024 \
+		-nographic -no-reboot -serial "file:$_log" -monitor none -nodefaults \
+		-device bochs-display,addr=0x5.0,multifunction=on \
+		-device ich9-intel-hda,id=hda,addr=0x5.1 -device hda-duplex,bus=hda.0 \
+		-device pcie-pci-bridge,id=pcibr,addr=0x6 \
+		-device cirrus-vga,bus=pcibr,addr=0x1 \
+		-device e1000,bus=pcibr,addr=0x2,netdev=n0 -netdev user,id=n0,restrict=on \
+		-device e1000e,addr=0x7,netdev=n1 -netdev user,id=n1,restrict=on \
+		${_disk:+-drive "file=$_disk,if=none,id=disk0,format=raw,snapshot=on"} \
+		${_disk:+-device virtio-blk-pci,drive=disk0,addr=0x8} \
+		-kernel "$_kernel" -initrd "$_initrd" \
+		-append "console=ttyAMA0 iommu.passthrough=1 panic=-1 $_cmdline" \
+		</dev/null >"$_log.qemu" 2>&1
+}

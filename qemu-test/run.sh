@@ -10,7 +10,8 @@
 #   --demo    boot one Intel/initramfs-tools "claim" image and show the claimed devices
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
 # boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh),
-# QT_ROWS ("host" = the host's kernel and builders, and the rows of rows.sh; default all).
+# QT_ROWS ("host" = the host's kernel and builders, the rows of rows.sh, and "arm64" of
+# arm64.sh; default all but arm64: make qemu-test-arm64), QT_ARM64_SCENARIOS (the arm64 row's scenarios: "claim").
 # Prints "ok N - name" / "not ok N - name" per test and ends with "N passed, M failed".
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -19,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 . "$here/rows.sh"
+. "$here/arm64.sh"
 
 demo=n
 if [ "${1:-}" = --demo ]; then
@@ -28,6 +30,14 @@ fi
 scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
 rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz}
+# The arm64 row runs after the others (arm64.sh); without other rows nothing x86 is needed.
+arm64=n
+case " $rows " in
+*" arm64 "*)
+	arm64=y
+	rows=$(echo " $rows " | sed 's/ arm64 / /g; s/^ *//; s/ *$//')
+	;;
+esac
 case " $rows " in
 *" host "*) ;;
 *) builders= ;;
@@ -79,9 +89,9 @@ result() {
 for f in "$bin" "$top/initramfs-tools/hooks/gpu-vfio" \
 	"$top/initramfs-tools/scripts/init-top/gpu-vfio" \
 	"$top/dracut-module/50gpu-vfio/module-setup.sh" "$kernel"; do
-	[ -e "$f" ] || die "$f is missing"
+	[ -z "$rows" ] || [ -e "$f" ] || die "$f is missing"
 done
-if readelf -l "$bin" 2>/dev/null | grep -q INTERP; then
+if [ -n "$rows" ] && readelf -l "$bin" 2>/dev/null | grep -q INTERP; then
 	die "$bin is not static: it cannot run in an initramfs"
 fi
 
@@ -282,6 +292,8 @@ for s in claim bootvga bridge preload rebind off status; do
 	need_roots=$(add_word "$need_roots" "$(base_of "$s")")
 done
 has invalid && need_roots=$(add_word "$need_roots" claim)
+# Only the arm64 row: no x86 test root.
+[ -n "$rows" ] || need_roots=
 
 for r in $need_roots; do
 	make_root "$r" "$(policy_of "$r")" || die "cannot build the test root file system $r"
@@ -572,6 +584,7 @@ if has claim && [ "$demo" = n ]; then
 fi
 
 [ "$demo" = y ] || rows_main
+[ "$demo" = y ] || [ "$arm64" = n ] || arm64_main
 
 if [ "$demo" = y ]; then
 	log=$out/boots/claim-initramfs-tools-intel.log.clean

@@ -3,9 +3,9 @@
 # Build (once) and print the path of a cached Debian 13 (trixie) root with its own kernel and
 # image builders, made by mmdebstrap from the mirror the system's apt sources use.
 #
-# Usage: qemu-test/trixie-root.sh
-# The root is a directory /var/cache/gpu-vfio-qemu/roots/trixie-HASH (QT_CACHE overrides the
-# parent), HASH covering the package list and ROOT_VERSION (raise it when a change here
+# Usage: qemu-test/trixie-root.sh [amd64|arm64]
+# The root is a directory /var/cache/gpu-vfio-qemu/roots/trixie-HASH, or trixie-arm64-HASH
+# (QT_CACHE overrides the parent), HASH covering the package list and ROOT_VERSION (raise it when a change here
 # changes the root), so a changed list builds a new root and CI runs on one machine share it. It is built in a temporary directory and renamed,
 # so a killed run leaves no half root behind. Callers copy it: rows change /etc and /lib.
 # QT_MIRROR=URI overrides the mirror. Prints "# ..." progress lines on stderr.
@@ -19,13 +19,31 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # for dracut's systemd-in-initrd variant, udev for its shell variant, the decompressors.
 PKGS="linux-image-amd64 initramfs-tools dracut-core systemd udev kmod zstd xz-utils busybox
 cpio"
+ARCH=${1:-amd64}
+name=$SUITE
+case $ARCH in
+amd64) ;;
+arm64)
+	# The arm64 row (arm64.sh): Debian's arm64 kernel and initramfs-tools only, built by
+	# the arm64 binaries under qemu-user (qemu-user-static registers qemu-aarch64 in
+	# binfmt_misc with the F flag, so it works inside the chroot).
+	PKGS="linux-image-arm64 initramfs-tools busybox kmod xz-utils zstd cpio"
+	name=$SUITE-arm64
+	;;
+*)
+	echo "trixie-root: unknown architecture '$ARCH' (amd64, arm64)" >&2
+	exit 2
+	;;
+esac
 
 cache=${QT_CACHE:-/var/cache/gpu-vfio-qemu}/roots
+# The amd64 key is the one of the script before it took an architecture (its cache stays).
 hash=$(echo "$SUITE $ROOT_VERSION $PKGS" | sha256sum | cut -c1-12)
-root=$cache/$SUITE-$hash
+[ "$ARCH" = amd64 ] || hash=$(echo "$SUITE $ARCH $ROOT_VERSION $PKGS" | sha256sum | cut -c1-12)
+root=$cache/$name-$hash
 
 if [ -x "$root/usr/bin/mkinitramfs" ] || [ -x "$root/usr/sbin/mkinitramfs" ]; then
-	echo "# trixie root: cached $root" >&2
+	echo "# trixie $ARCH root: cached $root" >&2
 	echo "$root"
 	exit 0
 fi
@@ -47,6 +65,16 @@ if ! gpg --no-default-keyring --keyring "$KEYRING" --list-keys 2>/dev/null | gre
 	exit 1
 fi
 
+if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+	# mmdebstrap runs the foreign root's maintainer scripts through binfmt_misc.
+	[ -e /proc/sys/fs/binfmt_misc/status ] ||
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || true
+	[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || {
+		echo "trixie-root: qemu-aarch64 is not registered in binfmt_misc: install qemu-user-static" >&2
+		exit 1
+	}
+fi
+
 mkdir -p "$cache"
 tmp=$(mktemp -d "$root.tmp.XXXXXX")
 cleanup() {
@@ -61,13 +89,13 @@ trap 'exit 130' INT TERM HUP
 chmod 755 "$tmp"
 
 start=$(date +%s)
-echo "# trixie root: building with mmdebstrap from $mirror" >&2
-mmdebstrap --quiet --variant=apt --include="$(echo "$PKGS" | tr ' \n' ',,' | sed 's/,$//')" \
+echo "# trixie $ARCH root: building with mmdebstrap from $mirror" >&2
+mmdebstrap --quiet --arch="$ARCH" --variant=apt --include="$(echo "$PKGS" | tr ' \n' ',,' | sed 's/,$//')" \
 	--keyring="$KEYRING" "$SUITE" "$tmp" \
 	"deb [signed-by=$KEYRING] $mirror $SUITE main" >&2
 # The kernel's postinst already built an initramfs-tools image: not needed, drop it.
 rm -f "$tmp"/boot/initrd.img-*
 mv "$tmp" "$root"
 trap - EXIT
-echo "# trixie root: built in $(($(date +%s) - start)) s, $(du -sm "$root" | cut -f1) MiB" >&2
+echo "# trixie $ARCH root: built in $(($(date +%s) - start)) s, $(du -sm "$root" | cut -f1) MiB" >&2
 echo "$root"
