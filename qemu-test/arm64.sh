@@ -143,15 +143,7 @@ arm64_checks() {
 		elif [ "$_lg" -ge "$_lu" ]; then
 			problem "udevd started (console line $_lu) before gpu-vfio ran (line $_lg)"
 		fi
-		_jrc=$(sed -n 's/^@@qt json-rc //p' "$_log")
-		[ "$_jrc" = 0 ] || problem "gpu-vfio status --json exited $_jrc"
-		for _a in "$_gpu" "$_aud"; do
-			_act=$(json_get "$_log" "$_a" action)
-			_drv=$(json_get "$_log" "$_a" driver)
-			[ "$_act" = claimed ] || problem "status --json: $_a has action '$_act', expected claimed"
-			[ "$_drv" = vfio-pci ] || problem "status --json: $_a has driver '$_drv'"
-		done
-		grep -q '^@@qt state {' "$_log" || problem "/run/gpu-vfio/state.json is missing"
+		expect_claimed_status "$_log" "$_gpu" "$_aud"
 		;;
 	off)
 		expect_driver "$_log" "stand-in GPU" 1234 1111 0380 bochs-drm

@@ -386,6 +386,22 @@ problem() {
 }$*"
 }
 
+# expect_claimed_status LOG ADDRESS...: `gpu-vfio status --json` in the guest exited 0 and
+# reports each ADDRESS claimed on vfio-pci, and the state record exists.
+expect_claimed_status() {
+	_cs_log=$1
+	shift
+	_cs_rc=$(sed -n 's/^@@qt json-rc //p' "$_cs_log")
+	[ "$_cs_rc" = 0 ] || problem "gpu-vfio status --json exited $_cs_rc"
+	for _cs_a in "$@"; do
+		_cs_act=$(json_get "$_cs_log" "$_cs_a" action)
+		_cs_drv=$(json_get "$_cs_log" "$_cs_a" driver)
+		[ "$_cs_act" = claimed ] || problem "status --json: $_cs_a has action '$_cs_act', expected claimed"
+		[ "$_cs_drv" = vfio-pci ] || problem "status --json: $_cs_a has driver '$_cs_drv'"
+	done
+	grep -q '^@@qt state {' "$_cs_log" || problem "/run/gpu-vfio/state.json is missing"
+}
+
 # expect_driver LOG LABEL VENDOR DEVICE CLASS DRIVER
 expect_driver() {
 	_d=$(dev "$1" "$3" "$4" "$5")
@@ -496,16 +512,8 @@ boot_checks() {
 			problem "status --json does not say disabled: true"
 		;;
 	status)
-		rc=$(sed -n 's/^@@qt json-rc //p' "$log.clean")
-		[ "$rc" = 0 ] || problem "gpu-vfio status --json exited $rc"
 		json_of "$log.clean" | jq -e . >/dev/null 2>&1 || problem "status --json is not JSON"
-		for a in "$gpu" "$aud"; do
-			act=$(json_get "$log.clean" "$a" action)
-			drv=$(json_get "$log.clean" "$a" driver)
-			[ "$act" = claimed ] || problem "status --json: $a has action '$act', expected claimed"
-			[ "$drv" = vfio-pci ] || problem "status --json: $a has driver '$drv'"
-		done
-		grep -q '^@@qt state {' "$log.clean" || problem "/run/gpu-vfio/state.json is missing"
+		expect_claimed_status "$log.clean" "$gpu" "$aud"
 		;;
 	esac
 }
