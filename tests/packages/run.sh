@@ -198,6 +198,15 @@ for s in $suites; do
 		'[ -L "$r/etc/systemd/system/sysinit.target.wants/gpu-vfio.service" ] ||
 		 ls "$r"/etc/systemd/system/*.wants/gpu-vfio.service >/dev/null 2>&1'
 
+	# What gpu-vfio-metrics.timer does every minute on a booted host (no systemd runs in
+	# the root): the textfile, in the directory tmpfiles.d/gpu-vfio.conf creates.
+	log=$work/metrics-$s.log
+	in_root "$r" 'mkdir -p /var/lib/prometheus/node-exporter &&
+		{ gpu-vfio status --prometheus --textfile /var/lib/prometheus/node-exporter/gpu-vfio.prom || :; } &&
+		grep "^gpu_vfio_" /var/lib/prometheus/node-exporter/gpu-vfio.prom' >"$log" 2>&1
+	check "$s: the metrics service's command writes the node_exporter textfile" \
+		'[ -s "$log" ]' \
+		'[ -L "$r/etc/systemd/system/timers.target.wants/gpu-vfio-metrics.timer" ]'
 	log=$work/purge-$s.log
 	in_root "$r" "apt-get purge -y gpu-vfio" >"$log" 2>&1
 	rc=$?
