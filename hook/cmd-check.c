@@ -15,6 +15,7 @@
 #include "cmd-check.h"
 #include "esp.h"
 #include "iommucfg.h"
+#include "iommufd.h"
 #include "isolation.h"
 #include "json.h"
 #include "modules.h"
@@ -278,6 +279,87 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 	modules_free(m);
 }
 
+/* Which device on a VFIO driver shows whether the kernel gives VFIO devices a char device:
+ * 1 one has a cdev, 0 one has a vfio-dev entry without one, -1 none tells. */
+static int cdev_evidence(int rootfd, char *addr, size_t addr_size, char *cdev, size_t cdev_size)
+{
+	struct pci_machine m;
+	int found = -1;
+	size_t i;
+
+	if (pci_scan(rootfd, &m) < 0)
+		return -1;
+	for (i = 0; i < m.n_devs && found != 1; i++) {
+		char name[VFIO_CDEV_MAX];
+		int q = vfio_cdev_of(rootfd, m.devs[i].address, name, sizeof(name));
+
+		if (q > found) {
+			found = q;
+			(void)snprintf(addr, addr_size, "%s", m.devs[i].address);
+			(void)snprintf(cdev, cdev_size, "%s", name);
+		}
+	}
+	pci_machine_free(&m);
+	return found;
+}
+
+/* iommufd and the VFIO device cdevs (Linux 6.6+): information only. Without them VMs use the
+ * /dev/vfio/GROUP interface, which every VFIO kernel has, so neither is ever a failure. */
+static void check_iommufd(struct iommu_report *r, int rootfd, const char *kver)
+{
+	char file[PATH_MAX], path[256], addr[PCI_ADDR_MAX], cdev[VFIO_CDEV_MAX], *config = NULL;
+	char fd_opt = 0, cdev_opt = 0;
+	int mod = -ENOENT, seen;
+
+	if (*kver) {
+		(void)snprintf(file, sizeof(file), "/boot/config-%s", kver);
+		if (root_read_alloc(rootfd, file, &config, NULL) == 0) {
+			fd_opt = kconfig_value(config, "CONFIG_IOMMUFD");
+			cdev_opt = kconfig_value(config, "CONFIG_VFIO_DEVICE_CDEV");
+			free(config);
+		}
+		mod = module_state(rootfd, kver, "iommufd.ko", "iommufd.ko", path, sizeof(path));
+	}
+	if (iommufd_present(rootfd))
+		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
+				 "iommufd is available (/dev/iommu)");
+	else if (mod == 2 || fd_opt == 'y')
+		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
+				 "iommufd is built into %s, but /dev/iommu is missing (no devtmpfs?): VMs use the group interface (/dev/vfio/GROUP), which works",
+				 kver);
+	else if (mod == 1 || fd_opt == 'm')
+		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
+				 "iommufd is a module of %s, not loaded (/dev/iommu missing; modprobe iommufd to offer it): VMs use the group interface (/dev/vfio/GROUP), which works",
+				 kver);
+	else
+		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
+				 "iommufd is not available (/dev/iommu missing, no iommufd module%s%s%s): VMs use the group interface (/dev/vfio/GROUP), which works",
+				 *kver ? " of " : "", kver,
+				 fd_opt == 'n' ? ", CONFIG_IOMMUFD is not set" : "");
+
+	seen = cdev_evidence(rootfd, addr, sizeof(addr), cdev, sizeof(cdev));
+	if (seen == 1)
+		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
+				 "the kernel gives VFIO devices a cdev: %s has /dev/vfio/devices/%s",
+				 addr, cdev);
+	else if (seen == 0)
+		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
+				 "the kernel gives VFIO devices no cdev (%s has vfio-dev/%s but no char device: CONFIG_VFIO_DEVICE_CDEV not set): VMs use the group interface (/dev/vfio/GROUP), which works",
+				 addr, cdev);
+	else if (cdev_opt == 'n')
+		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
+				 "the kernel gives VFIO devices no cdev (CONFIG_VFIO_DEVICE_CDEV is not set in %s): VMs use the group interface (/dev/vfio/GROUP), which works",
+				 file);
+	else if (cdev_opt == 'y')
+		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
+				 "the kernel gives VFIO devices a cdev (/dev/vfio/devices/vfioN; CONFIG_VFIO_DEVICE_CDEV=y in %s)",
+				 file);
+	else
+		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
+				 "cannot tell whether the kernel gives VFIO devices a cdev (no device has a vfio-dev/vfioN entry, and no readable /boot/config-%s names CONFIG_VFIO_DEVICE_CDEV)",
+				 kver);
+}
+
 static void check_policy(struct iommu_report *r, const struct policy *p, int load_result)
 {
 	size_t i;
@@ -492,6 +574,7 @@ int check_run(int rootfd, const char *policy_file, struct iommu_report *report)
 		return r;
 	iommu_analyse(&facts, report);
 	check_modules(report, rootfd, facts.kver);
+	check_iommufd(report, rootfd, facts.kver);
 	check_isolation(report, rootfd, facts.effective);
 	q = policy_load(&policy, rootfd, policy_file);
 	check_policy(report, &policy, q);

@@ -11,6 +11,7 @@
 #include "cloud.h"
 #include "cmd-check.h"
 #include "iommucfg.h"
+#include "iommufd.h"
 #include "isolation.h"
 #include "log.h"
 #include "metrics.h"
@@ -94,6 +95,22 @@ static void write_devices(FILE *f, const struct report *rep)
 		label(f, "address", d->address, true);
 		label(f, "iommu_group", d->iommu_group >= 0 ? group : "", false);
 		fprintf(f, "} %d\n", group_ready(rep->rootfd, m, d->iommu_group) ? 1 : 0);
+	}
+	/* Only devices with a cdev have a series: its label is the node a VM opens. */
+	header(f, "gpu_vfio_device_vfio_cdev",
+	       "Listed devices that have a VFIO device cdev (/dev/vfio/devices/vfioN, for iommufd), "
+	       "labelled with its name; always 1.");
+	for (i = 0; i < m->n_devs; i++) {
+		const struct pci_dev *d = &m->devs[i];
+		char cdev[VFIO_CDEV_MAX];
+
+		if (!rep->plan->e[i].listed ||
+		    vfio_cdev_of(rep->rootfd, d->address, cdev, sizeof(cdev)) != 1)
+			continue;
+		fputs("gpu_vfio_device_vfio_cdev{", f);
+		label(f, "address", d->address, true);
+		label(f, "cdev", cdev, false);
+		fputs("} 1\n", f);
 	}
 }
 
@@ -194,6 +211,9 @@ int metrics_write(FILE *f, const struct ctx *c, const struct report *rep, bool p
 	header(f, "gpu_vfio_claim_disabled",
 	       "1 when boot found gpu-vfio=off on the kernel command line and claimed nothing.");
 	fprintf(f, "gpu_vfio_claim_disabled %d\n", rep->st && rep->st->disabled ? 1 : 0);
+	header(f, "gpu_vfio_iommufd_available",
+	       "1 when iommufd is available (/dev/iommu), so VMs can use VFIO device cdevs.");
+	fprintf(f, "gpu_vfio_iommufd_available %d\n", iommufd_present(rep->rootfd) ? 1 : 0);
 	write_isolation(f, rep->iso);
 	write_node(f, c, policy_valid);
 	return fflush(f) == 0 ? 0 : EXIT_ERROR;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "claim.h"
+#include "iommufd.h"
 #include "isolation.h"
 #include "json.h"
 #include "output.h"
@@ -109,8 +110,8 @@ static void put_detail(struct row *w, const struct report *r, size_t i)
 void report_json(FILE *f, const struct report *r)
 {
 	const struct pci_machine *m = r->m;
+	char rule[300], cdev[VFIO_CDEV_MAX];
 	bool first = true;
-	char rule[300];
 	size_t i;
 
 	fprintf(f, "{\"devices\": [");
@@ -161,13 +162,19 @@ void report_json(FILE *f, const struct report *r)
 				fprintf(f, ", \"previous_driver\": ");
 				json_string(f, se->previous_driver);
 			}
+			/* The device's VFIO cdev (/dev/vfio/devices/vfioN), when it has one. */
+			fprintf(f, ", \"vfio_cdev\": ");
+			json_string_or_null(f, vfio_cdev_of(r->rootfd, d->address, cdev,
+							    sizeof(cdev)) == 1 ? cdev : NULL);
 		}
 		fputc('}', f);
 	}
 	fprintf(f, "%s]", first ? "" : "\n");
-	if (r->status)
+	if (r->status) {
 		fprintf(f, ", \"state\": %s, \"disabled\": %s", r->st ? "true" : "false",
 			r->st && r->st->disabled ? "true" : "false");
+		fprintf(f, ", \"iommufd\": %s", iommufd_present(r->rootfd) ? "true" : "false");
+	}
 	fprintf(f, "}\n");
 }
 
@@ -175,6 +182,7 @@ void report_table(FILE *f, const struct report *r)
 {
 	const struct pci_machine *m = r->m;
 	bool any = false, grouped = false;
+	char cdev[VFIO_CDEV_MAX];
 	size_t i;
 
 	for (i = 0; i < m->n_devs; i++) {
@@ -219,6 +227,11 @@ void report_table(FILE *f, const struct report *r)
 		}
 		put_left(&w, action_name(e->action), 8);
 		put_detail(&w, r, i);
+		if (r->status && vfio_cdev_of(r->rootfd, d->address, cdev, sizeof(cdev)) == 1) {
+			put(&w, " (cdev /dev/vfio/devices/");
+			put(&w, cdev);
+			put(&w, ")");
+		}
 		/* Room for the newline is kept by put(). */
 		w.buf[w.n++] = '\n';
 		fwrite(w.buf, 1, w.n, f);
@@ -228,4 +241,10 @@ void report_table(FILE *f, const struct report *r)
 	if (grouped && r->iso && r->iso->group_kinds[0])
 		fprintf(f, "note: the isolation of these IOMMU groups rests on an override (%s), not on the hardware: see gpu-vfio check\n",
 			r->iso->group_kinds);
+	if (!r->status)
+		return;
+	if (iommufd_present(r->rootfd))
+		fprintf(f, "iommufd: available (/dev/iommu): a VM can open a claimed device through its cdev (/dev/vfio/devices/vfioN) or its group (/dev/vfio/GROUP)\n");
+	else
+		fprintf(f, "iommufd: not available (/dev/iommu missing: kernel without CONFIG_IOMMUFD, or the iommufd module not loaded): VMs use the group interface (/dev/vfio/GROUP)\n");
 }

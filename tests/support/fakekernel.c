@@ -405,6 +405,41 @@ static void do_bind(struct fk *k, const char *addr, const char *drv)
 	logf_event(k, "bind %s %s", addr, drv);
 }
 
+/* A device leaving its VFIO driver loses its vfio_device: DEV/vfio-dev/vfioN (its dev and
+ * uevent attributes) and the cdev node dev/vfio/devices/vfioN go. */
+static void remove_vfio_dev(struct fk *k, const char *dev)
+{
+	char path[PATH_MAX], node[PATH_MAX], attr[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (pathf(path, sizeof(path), "sys/%s/vfio-dev", dev) < 0)
+		return;
+	fd = openat(k->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "vfio", 4) != 0 ||
+		    pathf(node, sizeof(node), "%s/%s", path, de->d_name) < 0)
+			continue;
+		if (pathf(attr, sizeof(attr), "%s/dev", node) == 0)
+			(void)unlinkat(k->rootfd, attr, 0);
+		if (pathf(attr, sizeof(attr), "%s/uevent", node) == 0)
+			(void)unlinkat(k->rootfd, attr, 0);
+		(void)unlinkat(k->rootfd, node, AT_REMOVEDIR);
+		if (pathf(node, sizeof(node), "dev/vfio/devices/%s", de->d_name) == 0)
+			(void)unlinkat(k->rootfd, node, 0);
+	}
+	closedir(d);
+	(void)unlinkat(k->rootfd, path, AT_REMOVEDIR);
+}
+
 static void do_unbind(struct fk *k, const char *addr, const char *drv)
 {
 	char dev[PATH_MAX], path[PATH_MAX];
@@ -414,6 +449,8 @@ static void do_unbind(struct fk *k, const char *addr, const char *drv)
 	if (is_vfio_driver(k, drv) && !group_has_other_vfio(k, addr) &&
 	    vfio_node(k, addr, path, sizeof(path)) == 0)
 		(void)unlinkat(k->rootfd, path, 0);
+	if (is_vfio_driver(k, drv))
+		remove_vfio_dev(k, dev);
 	if (pathf(path, sizeof(path), "sys/%s/driver", dev) == 0)
 		(void)unlinkat(k->rootfd, path, 0);
 	if (pathf(path, sizeof(path), "sys/bus/pci/drivers/%s/%s", drv, addr) == 0)
