@@ -37,8 +37,8 @@ $(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c lib/grubcfg.c lib/rootfs.c lib
 # Also covers `gpu-vfio check` (hook/cmd-check.c), which shares the analysis.
 $(B)/unit/test-iommucfg: tests/unit/test-iommucfg.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c \
 		lib/rootfs.c lib/policy.c hook/cmd-check.c hook/esp.c hook/isolation.c hook/json.c \
-		hook/pci.c hook/plan.c tests/unit/mock-modules.c $(GEN_HDRS) \
-		hook/cmd-check.h hook/esp.h hook/isolation.h hook/json.h
+		hook/pci.c hook/plan.c hook/iommufd.c tests/unit/mock-modules.c $(GEN_HDRS) \
+		hook/cmd-check.h hook/esp.h hook/isolation.h hook/json.h hook/iommufd.h
 	@scripts/ensure-deps.sh libcmocka-dev
 	@mkdir -p $(@D)
 	$(HOST_CC) $(GEN_UNIT_CFLAGS) -Ihook -o $@ $(filter %.c,$^) -lcmocka
