@@ -130,7 +130,7 @@ nomu)
 	journalctl -b -u gpu-vfio-iommu-check.service -o cat --no-pager >/run/qt-j 2>&1
 	say_file check-journal /run/qt-j
 	say_cmd check-unit systemctl cat gpu-vfio-iommu-check.service
-	say "exposure gpu-vfio-iommu-check.service $(systemd-analyze security --no-pager gpu-vfio-iommu-check.service 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')"
+	say "exposure gpu-vfio-iommu-check.service $(systemd-analyze security --no-pager gpu-vfio-iommu-check.service 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')"
 	;;
 main)
 	gpu=$(find_dev 1234 1111 038000)
@@ -202,8 +202,11 @@ main)
 	say "prom-dir $(find /var/lib/prometheus/node-exporter -mindepth 1 -printf '%f ' | sort)"
 	say "prom-mode $(stat -c '%a %U:%G %s' /var/lib/prometheus/node-exporter/gpu-vfio.prom 2>&1)"
 	say_file prom /var/lib/prometheus/node-exporter/gpu-vfio.prom
-	for u in gpu-vfio.service "gpu-vfio@$new.service" gpu-vfio-metrics.service; do
-		say "exposure $u $(systemd-analyze security --no-pager "$u" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')"
+	# The template's instance for the GPU that is still there (the hot-added one is gone).
+	for u in gpu-vfio.service "gpu-vfio@$gpu.service" gpu-vfio-metrics.service; do
+		systemd-analyze security --no-pager "$u" >/run/qt-sec 2>&1
+		say "exposure $u $(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p' /run/qt-sec)"
+		grep -q 'Overall exposure' /run/qt-sec || say_file "exposure-error $u" /run/qt-sec
 	done
 	;;
 esac
