@@ -32,8 +32,9 @@ qt_accel() {
 	fi
 }
 
-# qt_boot IOMMU KERNEL INITRD CMDLINE LOG [DISK]: boot the test machine with IOMMU "intel" or
-# "amd", serial console to LOG, DISK (raw, opened as a snapshot: boots may share it) as
+# qt_boot IOMMU KERNEL INITRD CMDLINE LOG [DISK]: boot the test machine with IOMMU "intel",
+# "amd" or "none" (no IOMMU device, no iommu=pt), $QT_MEM MiB (1024), $QT_BOOT_EXTRA more
+# QEMU arguments, serial console to LOG, DISK (raw, opened as a snapshot: boots may share it) as
 # virtio disk /dev/vda, hard timeout $QT_TIMEOUT seconds (180). Returns QEMU's status
 # (124 on timeout). no_timer_check: under TCG on a loaded host the IO-APIC timer test can
 # miss its ticks, and with interrupt remapping on (6.12 enables it, Intel and AMD) the
@@ -52,15 +53,24 @@ qt_boot() {
 		_iommu_dev=amd-iommu
 		_iommu_arg=
 		;;
+	none)
+		# No IOMMU at all: the machine of a host whose firmware has it off.
+		_machine=q35
+		_iommu_dev=
+		_iommu_arg=
+		;;
 	*)
 		echo "qt_boot: unknown IOMMU '$_iommu'" >&2
 		return 2
 		;;
 	esac
+	_pt=iommu=pt
+	[ -n "$_iommu_dev" ] || _pt=
+	# shellcheck disable=SC2086 # QT_BOOT_EXTRA: more QEMU arguments, split on blanks
 	timeout "${QT_TIMEOUT:-180}" qemu-system-x86_64 \
-		-accel "$(qt_accel)" -machine "$_machine" -cpu max -smp 1 -m 1024 \
+		-accel "$(qt_accel)" -machine "$_machine" -cpu max -smp 1 -m "${QT_MEM:-1024}" \
 		-nographic -no-reboot -serial "file:$_log" -monitor none -nodefaults \
-		-device "$_iommu_dev" \
+		${_iommu_dev:+-device "$_iommu_dev"} ${QT_BOOT_EXTRA:-} \
 		-device VGA \
 		-device bochs-display,addr=0x5.0,multifunction=on \
 		-device ich9-intel-hda,id=hda,addr=0x5.1 -device hda-duplex,bus=hda.0 \
@@ -69,7 +79,7 @@ qt_boot() {
 		-device e1000,bus=pcibr,addr=0x2,netdev=n0 -netdev user,id=n0,restrict=on \
 		${_disk:+-drive "file=$_disk,if=virtio,format=raw,snapshot=on"} \
 		-kernel "$_kernel" -initrd "$_initrd" \
-		-append "console=ttyS0 $_iommu_arg iommu=pt panic=-1 no_timer_check $_cmdline" \
+		-append "console=ttyS0 $_iommu_arg $_pt panic=-1 no_timer_check $_cmdline" \
 		</dev/null >"$_log.qemu" 2>&1
 }
 

@@ -5,8 +5,9 @@
 # driver each stand-in device ends on.
 #
 # Usage: run.sh [--demo] [SCENARIO...]
-#   SCENARIO: claim bootvga bridge preload rebind off invalid status hostclaim deb (default:
-#   all; hostclaim and deb are scenarios of rows.sh)
+#   SCENARIO: claim bootvga bridge preload rebind off invalid status hostclaim deb systemd
+#   (default: all; hostclaim and deb are scenarios of rows.sh, systemd the booted Debian 13
+#   host of systemd.sh, QT_SD_BOOTS and QT_SD_TIMEOUT its knobs)
 #   --demo    boot one Intel/initramfs-tools "claim" image and show the claimed devices
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
 # boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh),
@@ -21,13 +22,14 @@ top=$(dirname "$here")
 . "$here/lib.sh"
 . "$here/rows.sh"
 . "$here/arm64.sh"
+. "$here/systemd.sh"
 
 demo=n
 if [ "${1:-}" = --demo ]; then
 	demo=y
 	shift
 fi
-scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb}
+scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb systemd}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
 rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz}
 # The arm64 row runs after the others (arm64.sh); without other rows nothing x86 is needed.
@@ -593,6 +595,7 @@ fi
 
 [ "$demo" = y ] || rows_main
 [ "$demo" = y ] || [ "$arm64" = n ] || arm64_main
+[ "$demo" = y ] || ! has systemd || systemd_main
 
 if [ "$demo" = y ]; then
 	log=$out/boots/claim-initramfs-tools-intel.log.clean

@@ -298,7 +298,7 @@ chown 0 "$msroot/etc/gpu-vfio.d"
 
 if command -v shellcheck >/dev/null; then
 	for script in "$@"; do
-		if msg=$(shellcheck -s dash "$script" 2>&1); then
+		if msg=$(shellcheck -x -s dash "$script" 2>&1); then
 			ok "shellcheck -s dash ${script#"$top"/}"
 		else
 			not_ok "shellcheck -s dash ${script#"$top"/}" "$msg"
