@@ -11,8 +11,10 @@
 
 #include "claim.h"
 #include "groupprobe.h"
+#include "journal.h"
 #include "log.h"
 #include "rootfs.h"
+#include "state.h"
 
 #define STUB "pci-stub"
 
@@ -59,9 +61,12 @@ static bool may_share_group(int rootfd, const struct pci_dev *d, const struct pc
 	return same_bus(d->address, o->address) && !on_root_bus(rootfd, d->address);
 }
 
-static bool blocked_for_group(const struct pci_dev *d, const struct plan_entry *e)
+/* A device the policy wants to claim, blocked for want of a group or not: a neighbour
+ * without a group yet may belong in its group (a card whose GPU a host driver probed, and
+ * so grouped, while its audio function waits for one). */
+static bool wanted(const struct pci_dev *d, const struct plan_entry *e)
 {
-	return e->action == ACT_BLOCKED && d->iommu_group < 0;
+	return e->action == ACT_CLAIM || (e->action == ACT_BLOCKED && d->iommu_group < 0);
 }
 
 /* Probe one device with pci-stub and release it. Returns 1 when it has a group now. */
@@ -110,12 +115,14 @@ static int probe_one(int rootfd, struct pci_dev *d, unsigned write_ms, unsigned 
 int group_probe(int rootfd, struct pci_machine *m, const struct plan *plan,
 		struct modules *mods, bool live, unsigned write_ms, unsigned probe_ms)
 {
+	struct state intent = { 0 };
 	bool *probe, any = false, would;
 	size_t i, j;
 	int r, n = 0;
 
+	/* Cheap first: is any device without a group at all? */
 	for (i = 0; i < m->n_devs && !any; i++)
-		any = blocked_for_group(&m->devs[i], &plan->e[i]);
+		any = m->devs[i].iommu_group < 0 && !m->devs[i].driver[0];
 	if (!any || !pci_iommu_active(rootfd))
 		return 0;
 	probe = calloc(m->n_devs ? m->n_devs : 1, sizeof(*probe));
@@ -125,7 +132,7 @@ int group_probe(int rootfd, struct pci_machine *m, const struct plan *plan,
 	for (i = 0; i < m->n_devs; i++) {
 		const struct pci_dev *d = &m->devs[i];
 
-		if (!blocked_for_group(d, &plan->e[i]))
+		if (!wanted(d, &plan->e[i]))
 			continue;
 		for (j = 0; j < m->n_devs; j++) {
 			const struct pci_dev *o = &m->devs[j];
@@ -147,19 +154,45 @@ int group_probe(int rootfd, struct pci_machine *m, const struct plan *plan,
 		log_info("loaded module pci_stub");
 	for (i = 0; i < m->n_devs; i++) {
 		struct pci_dev *d = &m->devs[i];
+		struct state_entry se = { .iommu_group = -1 };
 
 		if (!probe[i])
 			continue;
+		probe[i] = false;
 		if (pci_refresh(rootfd, d) < 0 || d->driver[0] || d->iommu_group >= 0)
 			continue; /* gone, or taken, or grouped meanwhile */
-		if (d->override[0] && strcmp(d->override, STUB) != 0) {
+		if (d->override[0]) {
 			log_notice("%s: no IOMMU group, and its driver_override is %s: not probed",
 				   d->address, d->override);
 			continue;
 		}
-		n += probe_one(rootfd, d, write_ms, probe_ms);
+		probe[i] = true;
+		snprintf(se.address, sizeof(se.address), "%s", d->address);
+		snprintf(se.vendor, sizeof(se.vendor), "%04x", d->vendor);
+		snprintf(se.device, sizeof(se.device), "%04x", d->device);
+		snprintf(se.action, sizeof(se.action), "claiming");
+		snprintf(se.driver, sizeof(se.driver), STUB);
+		if (state_put(&intent, &se) < 0) {
+			n = -ENOMEM;
+			goto out;
+		}
+	}
+	/* As a claim does: a run killed between the probe and the release leaves the journal,
+	 * and the next claim or release puts the device back (unbound, no override). */
+	if (intent.n && (r = journal_begin(rootfd, &intent)) < 0)
+		log_warn("cannot record the group probe in %s: %s; an interrupted probe could not be undone",
+			 JOURNAL_FILE, strerror(-r));
+	for (i = 0; i < m->n_devs; i++)
+		if (probe[i])
+			n += probe_one(rootfd, &m->devs[i], write_ms, probe_ms);
+	if (intent.n) {
+		struct state none = { 0 };
+
+		if (journal_settle(rootfd, &none) < 0)
+			log_warn("cannot update %s after the group probe", JOURNAL_FILE);
 	}
 out:
+	state_free(&intent);
 	free(probe);
 	return n;
 }

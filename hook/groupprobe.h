@@ -13,9 +13,9 @@
  * initramfs nothing has probed the GPU yet, so it has no group, and neither has any other
  * function of its slot: the plan blocks it ("no IOMMU group").
  *
- * When an IOMMU is active (sys/class/iommu is not empty) and the plan blocks a device a
- * claim rule wants only for its missing group, every unbound device without a group that
- * can share its group (its slot's functions; on a bus below a bridge, every device of that
+ * When an IOMMU is active (sys/class/iommu is not empty), for every device the plan claims
+ * or blocks only for its missing group, every unbound device without a group that can
+ * share its group (its slot's functions; on a bus below a bridge, every device of that
  * bus) is probed once by pci-stub, which binds
  * without touching the device, and released again at once: driver_override back to what
  * it was, unbound. The kernel keeps the group. Devices with a driver_override of someone

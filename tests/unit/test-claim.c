@@ -774,8 +774,9 @@ static void test_run_budget_sized_to_plan(void **state)
 }
 
 /* arm64 (issue 16): groups given at the first probe. The GPU and its audio get theirs from a
- * pci-stub probe that leaves them as found; a groupless device of another slot on the root
- * bus (it cannot share the GPU's group) and one with someone else's override are untouched. */
+ * pci-stub probe that leaves them as found, and so does the audio of a card whose GPU a host
+ * driver probed; a groupless device of another slot on the root bus (it cannot share the
+ * GPU's group) and one with someone else's override are untouched. */
 static const char virt_machine[] =
 	"kernel 6.12.117+deb13-arm64\n"
 	"cpu ARM\n"
@@ -785,6 +786,8 @@ static const char virt_machine[] =
 	"dev 00:07.0 8086:10d3 020000 probegroup=2 native=e1000e\n"
 	"dev 00:06.0 1b36:000e 060400 bus=01 drv=shpchp\n"
 	"dev 00:08.0 1af4:1001 010000 drv=virtio-pci group=1\n"
+	"dev 00:09.0 1234:1111 038000 drv=bochs-drm group=9\n"
+	"dev 00:09.1 8086:293e 040300 probegroup=9 native=snd_hda_intel\n"
 	"dev 01:05.0 1234:1111 038000 probegroup=5 override=nouveau\n";
 
 static const char *const stub_loaded[] = { "vfio-pci:vfio_pci", "pci-stub:pci_stub", NULL };
@@ -806,8 +809,11 @@ static void test_group_probe(void **state)
 	assert_int_equal(entry_of(&t.pl, "0000:00:05.0")->action, ACT_BLOCKED);
 	assert_non_null(strstr(entry_of(&t.pl, "0000:00:05.0")->reason, "no IOMMU group yet"));
 	assert_int_equal(modules_new(t.pl.rootfd, false, &t.mods), 0);
+	/* 00:09.0 was probed by its host driver, so it has its group; its audio has none yet
+	 * and would join the group later: it is probed too. */
+	assert_int_equal(entry_of(&t.pl, "0000:00:09.0")->action, ACT_CLAIM);
 	n = group_probe(t.pl.rootfd, &t.pl.m, &t.pl.plan, t.mods, false, 500, 500);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_non_null(strstr(mock_modules_calls, "pci_stub"));
 	/* Back as found: unbound, no override; the kernel kept the groups. */
 	assert_string_equal(driver_of(t.root, "0000:00:05.0"), "");
@@ -820,6 +826,8 @@ static void test_group_probe(void **state)
 	assert_int_equal(entry_of(&t.pl, "0000:00:05.0")->action, ACT_CLAIM);
 	assert_int_equal(entry_of(&t.pl, "0000:00:05.1")->action, ACT_CLAIM);
 	assert_int_equal(entry_of(&t.pl, "0000:01:05.0")->action, ACT_BLOCKED);
+	assert_int_equal(entry_of(&t.pl, "0000:00:09.1")->action, ACT_CLAIM);
+	assert_int_equal(entry_of(&t.pl, "0000:00:09.1")->via >= 0, 1);
 	log = fake_log(t.root);
 	assert_true(log_pos(log, "bind 0000:00:05.0 pci-stub") >= 0);
 	assert_true(log_pos(log, "unbind 0000:00:05.0 pci-stub") >= 0);
