@@ -487,11 +487,11 @@ virt_whole() {
 		d=$(drv "$a")
 		o=$(ovr "$a")
 		if [ "$1" = vfio ]; then
-			[ "$d" = vfio-pci ] && [ "$(record "$a")" = claimed ] ||
+			if [ "$d" != vfio-pci ] || [ "$(record "$a")" != claimed ]; then
 				problem "$a: on '${d:-no driver}' (override '$o', record '$(record "$a")'), want vfio-pci, claimed"
-		else
-			[ -z "$d" ] && [ -z "$o" ] ||
-				problem "$a: on '${d:-no driver}' with override '$o', want unbound, no override"
+			fi
+		elif [ -n "$d" ] || [ -n "$o" ]; then
+			problem "$a: on '$d' with override '$o', want unbound, no override"
 		fi
 	done
 }
