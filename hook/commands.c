@@ -11,6 +11,7 @@
 #include "claim.h"
 #include "cmdline.h"
 #include "commands.h"
+#include "groupprobe.h"
 #include "hotplug.h"
 #include "isolation.h"
 #include "journal.h"
@@ -237,14 +238,31 @@ int cmd_claim(struct ctx *c)
 		if (!wanted)
 			log_info("%s: not wanted by the policy, nothing to do", device);
 	}
-	log_decisions(&m, &plan, &p);
-
 	r = modules_new(c->rootfd, c->live, &mods);
 	if (r < 0) {
 		log_err("cannot set up module loading: %s", strerror(-r));
 		r = EXIT_ERROR;
 		goto out_plan;
 	}
+	/* Groups given at the first probe (arm64): probe, then plan from what the kernel
+	 * says now. */
+	if (group_probe(c->rootfd, &m, &plan, mods, c->live, o.unbind_timeout_ms,
+			o.verify_timeout_ms) > 0) {
+		plan_free(&plan);
+		pci_machine_free(&m);
+		r = scan_and_plan(c, &p, &m, &plan);
+		if (r) {
+			modules_free(mods);
+			goto out_policy;
+		}
+		if (c->device && hotplug_restrict(&m, &plan, device, &wanted) < 0) {
+			log_err("%s: went away while its IOMMU group was probed", device);
+			r = EXIT_ERROR;
+			modules_free(mods);
+			goto out_plan;
+		}
+	}
+	log_decisions(&m, &plan, &p);
 	plan_pick_drivers(c->rootfd, &plan, &m, mods);
 	/* Keep what an earlier run recorded about devices it claimed; --device keeps the
 	 * whole record, since it looks at one group only. Only devices that exist: the

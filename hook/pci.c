@@ -554,3 +554,25 @@ bool pci_driver_is_vfio(int rootfd, const char *driver)
 	snprintf(path, sizeof(path), "sys/module/vfio_pci_core/holders/%s", mod);
 	return root_exists(rootfd, path);
 }
+
+/* Is an IOMMU registered (sys/class/iommu has an entry)? */
+bool pci_iommu_active(int rootfd)
+{
+	struct dirent *de;
+	bool any = false;
+	DIR *dir;
+	int fd;
+
+	fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return false;
+	}
+	while (!any && (de = readdir(dir)))
+		any = de->d_name[0] != '.';
+	closedir(dir);
+	return any;
+}

@@ -58,6 +58,9 @@ void pci_read_subsys(int rootfd, struct pci_dev *d);
  * need (the scan leaves them false, -1 and ""). */
 void pci_read_details(int rootfd, struct pci_dev *d);
 
+/* Is an IOMMU registered (sys/class/iommu has an entry)? */
+bool pci_iommu_active(int rootfd);
+
 /* Is IOMMU group g a vfio-noiommu group (no DMA isolation)? */
 bool pci_group_is_noiommu(int rootfd, int g);
 

@@ -295,7 +295,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
 	bool need_numa = false, need_subsys = false, last_noiommu = false;
-	int last_group = -1;
+	int last_group = -1, iommu_active = -1;
 	struct pci_key_idx *mem;
 	size_t *idx, i, j, k, n_mem = 0;
 
@@ -349,6 +349,13 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		}
 		d->noiommu = d->iommu_group >= 0 && last_noiommu;
 		apply_device_rules(d, &p->rules[e->rule], e);
+		if (e->action == ACT_BLOCKED && d->iommu_group < 0) {
+			if (iommu_active < 0)
+				iommu_active = pci_iommu_active(rootfd);
+			if (iommu_active)
+				snprintf(e->reason, sizeof(e->reason),
+					 "no IOMMU group yet: an IOMMU is active, so the kernel gives it at the first driver probe (arm64 SMMU); claim probes it with pci-stub");
+		}
 	}
 
 	/* Rule 7, once for each group that holds a target: index the devices by group. */

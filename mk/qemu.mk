@@ -24,7 +24,7 @@ qemu-test: qemu-deps $(B)/gpu-vfio
 	qemu-test/run.sh
 
 qemu-test-arm64: qemu-deps arm64
-	QT_ROWS=arm64 QT_ARM64_SCENARIOS="claim off invalid" qemu-test/run.sh
+	QT_ROWS=arm64 QT_ARM64_SCENARIOS="claim off invalid" qemu-test/run.sh claim off invalid
 
 demo: qemu-deps $(B)/gpu-vfio
 	qemu-test/run.sh --demo

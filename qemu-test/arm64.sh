@@ -225,7 +225,7 @@ arm64_main() {
 	P=
 	grep -q 'usr/sbin/gpu-vfio$' "$out/images/arm64.list" || problem "the image lacks usr/sbin/gpu-vfio"
 	grep -q 'etc/gpu-vfio.conf$' "$out/images/arm64.list" || problem "the image lacks etc/gpu-vfio.conf"
-	for _m in vfio.pci vfio.pci.core vfio.iommu.type1 vfio bochs cirrus snd.hda.intel e1000 \
+	for _m in vfio.pci vfio.pci.core vfio.iommu.type1 vfio pci.stub bochs cirrus snd.hda.intel e1000 \
 		e1000e virtio.blk ext4; do
 		grep -qE "/$_m\.ko\.xz\$" "$out/images/arm64.list" || problem "the image lacks $_m.ko.xz"
 	done
@@ -241,7 +241,7 @@ arm64_main() {
 		problem "unmkinitramfs cannot unpack the image"
 	fi
 	rm -rf --one-file-system "$out/arm64/root/tmp/qt-unpacked"
-	result "arm64 image holds the arm64 gpu-vfio, the policy, .ko.xz vfio modules, the native drivers" "$P"
+	result "arm64 image holds the arm64 gpu-vfio, the policy, .ko.xz vfio modules and pci-stub, the native drivers" "$P"
 	[ -z "$P" ] || return 0
 
 	if arm64_has invalid; then

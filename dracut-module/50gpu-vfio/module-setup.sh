@@ -96,7 +96,8 @@ installkernel() {
     # the image: host-only mode would leave them out.
     # instmods skips what the kernel does not have (vfio_pci_core before 5.15, iommufd
     # before 6.2) or has built in, like manual_add_modules of initramfs-tools.
-    hostonly='' instmods vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd
+    # pci_stub: arm64 gives IOMMU groups at the first driver probe; claim probes with it.
+    hostonly='' instmods vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd pci_stub
 }
 
 # called by dracut

@@ -471,6 +471,55 @@ $why"
 done
 [ $kill_bad -eq 0 ] && result "claim SIGKILLed after each of its 13 writes: the next claim or release ends every device whole and recorded (26 runs)"
 
+# --- the kill test on arm64: claim killed during the group probe or the claim ----------------
+# On the arm64 virt machine (golden 34) the GPU and its audio get their IOMMU group from a
+# pci-stub probe first: 4 writes each (override, drivers_probe, override back, unbind), then
+# the claim's 2 overrides and 2 probes. A claim killed after any write leaves neither on
+# pci-stub once the next claim (both on vfio-pci, recorded) or release (both unbound, no
+# override) has run.
+cp "$top/tests/golden/34-arm64-group-at-probe/virt.machine" "$tmp/virt.machine"
+virt_bad=0
+# virt_whole WANT: 0000:00:05.0 and .1 both on vfio-pci and recorded claimed (vfio), or both
+# unbound without override (host).
+virt_whole() {
+	settle
+	for a in 0000:00:05.0 0000:00:05.1; do
+		d=$(drv "$a")
+		o=$(ovr "$a")
+		if [ "$1" = vfio ]; then
+			if [ "$d" != vfio-pci ] || [ "$(record "$a")" != claimed ]; then
+				problem "$a: on '${d:-no driver}' (override '$o', record '$(record "$a")'), want vfio-pci, claimed"
+			fi
+		elif [ -n "$d" ] || [ -n "$o" ]; then
+			problem "$a: on '$d' with override '$o', want unbound, no override"
+		fi
+	done
+}
+for next in claim release; do
+	for w in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		if fresh virt --load-driver vfio-pci:vfio_pci --load-driver pci-stub:pci_stub --kill-at "$w"; then
+			# shellcheck disable=SC2016 # expanded by the inner sh
+			timeout -s KILL 60 sh -c 'echo $$ >"$1/.fake/kill-pid"; exec "$2" --root "$1" claim' sh \
+				"$root" "$gpu_vfio" >/dev/null 2>"$tmp/err.kill"
+			krc=$?
+			gv "$next"
+			if [ "$next" = claim ]; then
+				virt_whole vfio
+			else
+				virt_whole host
+			fi
+			[ -e "$root/run/gpu-vfio/journal.json" ] && problem "journal left after $next"
+			if [ -n "$why" ]; then
+				virt_bad=$((virt_bad + 1))
+				why="killed after write $w (claim exit $krc), then $next:
+$why"
+				result "arm64: kill after write $w, then $next"
+			fi
+		fi
+	done
+done
+[ $virt_bad -eq 0 ] && result "arm64: claim SIGKILLed after each of its 13 writes (group probe by pci-stub, then claim): the next claim or release leaves nothing on pci-stub (26 runs)"
+
 echo "faults: $passed passed, $failed failed"
 mkdir -p "$(dirname "$results")"
 echo "$passed $failed" >"$results"

@@ -177,6 +177,8 @@ for m in vfio vfio-pci vfio-pci-core vfio_iommu_type1; do
 	check "initramfs-tools image holds module $m" \
 		"has_file '/kernel/drivers/vfio/(pci/)?$m\\.ko' \"\$work/it.list\""
 done
+check "initramfs-tools image holds pci-stub (it probes the IOMMU groups arm64 gives at probe)" \
+	'has_file "/kernel/drivers/pci/pci-stub\.ko" "$work/it.list"'
 check "initramfs-tools image holds scripts/init-top/gpu-vfio" \
 	'has_file "^scripts/init-top/gpu-vfio$" "$work/it.list"'
 
@@ -273,6 +275,8 @@ for m in vfio vfio-pci vfio-pci-core vfio_iommu_type1; do
 	check "dracut image holds module $m" \
 		"has_file '/kernel/drivers/vfio/(pci/)?$m\\.ko' \"\$work/dr.paths\""
 done
+check "dracut image holds pci-stub (it probes the IOMMU groups arm64 gives at probe)" \
+	'has_file "/kernel/drivers/pci/pci-stub\.ko" "$work/dr.paths"'
 check "dracut image holds the pre-udev hook" \
 	'has_file "^(usr/)?lib/dracut/hooks/pre-udev/40-gpu-vfio-pre-udev.sh$" "$work/dr.paths"'
 check "dracut image without gpu-vfio has neither binary nor hook" \

@@ -374,6 +374,35 @@ static bool group_has_other_vfio(struct fk *k, const char *addr)
 	return found;
 }
 
+static int mkdirs(struct fk *k, const char *path);
+
+/* A device of ROOT/.fake/probegroup/ADDR (mkroot's probegroup=N) gets its IOMMU group at
+ * its first probe, as arm64's dma_configure gives it: the group link, the group's devices
+ * entry, and the group directory if it is the first member. */
+static void probe_group(struct fk *k, const char *addr, const char *dev, const char *up)
+{
+	char path[PATH_MAX], target[PATH_MAX], grp[16];
+
+	if (pathf(path, sizeof(path), "sys/%s/iommu_group", dev) < 0 || exists(k, path))
+		return;
+	if (pathf(target, sizeof(target), ".fake/probegroup/%s", addr) < 0 ||
+	    read_attr(k, target, grp, sizeof(grp)) < 0 || !grp[0])
+		return;
+	if (pathf(target, sizeof(target), "sys/kernel/iommu_groups/%s/devices", grp) < 0 ||
+	    mkdirs(k, target) < 0)
+		return;
+	if (pathf(target, sizeof(target), "sys/kernel/iommu_groups/%s/type", grp) == 0 &&
+	    !exists(k, target))
+		(void)write_file(k, target, "DMA\n", true);
+	if (pathf(target, sizeof(target), "%skernel/iommu_groups/%s", up, grp) < 0)
+		return;
+	make_link(k, target, path);
+	if (pathf(path, sizeof(path), "sys/kernel/iommu_groups/%s/devices/%s", grp, addr) == 0 &&
+	    pathf(target, sizeof(target), "../../../../%s", dev) == 0)
+		make_link(k, target, path);
+	logf_event(k, "group %s %s (at probe)", addr, grp);
+}
+
 static void do_bind(struct fk *k, const char *addr, const char *drv)
 {
 	char dev[PATH_MAX], path[PATH_MAX], target[PATH_MAX], up[PATH_MAX];
@@ -381,6 +410,7 @@ static void do_bind(struct fk *k, const char *addr, const char *drv)
 	if (device_path(k, addr, dev, sizeof(dev)) < 0)
 		return;
 	dotdots(up, sizeof(up), depth_of(dev));
+	probe_group(k, addr, dev, up);
 	if (pathf(path, sizeof(path), "sys/%s/driver", dev) < 0 ||
 	    pathf(target, sizeof(target), "%sbus/pci/drivers/%s", up, drv) < 0)
 		return;

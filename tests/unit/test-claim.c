@@ -15,6 +15,7 @@
 
 #include "claim.h"
 #include "fakekernel.h"
+#include "groupprobe.h"
 #include "helpers.h"
 #include "journal.h"
 #include "modules.h"
@@ -772,6 +773,75 @@ static void test_run_budget_sized_to_plan(void **state)
 	mock_modules_reset();
 }
 
+/* arm64 (issue 16): groups given at the first probe. The GPU and its audio get theirs from a
+ * pci-stub probe that leaves them as found, and so does the audio of a card whose GPU a host
+ * driver probed; a groupless device of another slot on the root bus (it cannot share the
+ * GPU's group) and one with someone else's override are untouched. */
+static const char virt_machine[] =
+	"kernel 6.12.117+deb13-arm64\n"
+	"cpu ARM\n"
+	"iommu smmu3.0x0000000009050000\n"
+	"dev 00:05.0 1234:1111 038000 probegroup=3 native=bochs-drm\n"
+	"dev 00:05.1 8086:293e 040300 probegroup=3 native=snd_hda_intel\n"
+	"dev 00:07.0 8086:10d3 020000 probegroup=2 native=e1000e\n"
+	"dev 00:06.0 1b36:000e 060400 bus=01 drv=shpchp\n"
+	"dev 00:08.0 1af4:1001 010000 drv=virtio-pci group=1\n"
+	"dev 00:09.0 1234:1111 038000 drv=bochs-drm group=9\n"
+	"dev 00:09.1 8086:293e 040300 probegroup=9 native=snd_hda_intel\n"
+	"dev 01:05.0 1234:1111 038000 probegroup=5 override=nouveau\n";
+
+static const char *const stub_loaded[] = { "vfio-pci:vfio_pci", "pci-stub:pci_stub", NULL };
+
+static void test_group_probe(void **state)
+{
+	struct fk_opts fo = { .load_drivers = stub_loaded };
+	struct claim_test t = { 0 };
+	char *log;
+	int n;
+
+	(void)state;
+	mock_modules_reset();
+	mkroot_text(virt_machine, running_root, sizeof(running_root));
+	snprintf(t.root, sizeof(t.root), "%.200s/root", running_root);
+	assert_int_equal(fakekernel_start(t.root, &fo, &t.fk), 0);
+	running_fk = t.fk;
+	plan_machine(&t.pl, t.root, "claim vendor=1234 device=1111 name=gpu\n");
+	assert_int_equal(entry_of(&t.pl, "0000:00:05.0")->action, ACT_BLOCKED);
+	assert_non_null(strstr(entry_of(&t.pl, "0000:00:05.0")->reason, "no IOMMU group yet"));
+	assert_int_equal(modules_new(t.pl.rootfd, false, &t.mods), 0);
+	/* 00:09.0 was probed by its host driver, so it has its group; its audio has none yet
+	 * and would join the group later: it is probed too. */
+	assert_int_equal(entry_of(&t.pl, "0000:00:09.0")->action, ACT_CLAIM);
+	n = group_probe(t.pl.rootfd, &t.pl.m, &t.pl.plan, t.mods, false, 500, 500);
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(mock_modules_calls, "pci_stub"));
+	/* Back as found: unbound, no override; the kernel kept the groups. */
+	assert_string_equal(driver_of(t.root, "0000:00:05.0"), "");
+	assert_string_equal(driver_of(t.root, "0000:00:05.1"), "");
+	expect_override(t.root, "0000:00:05.0", "(null)");
+	expect_override(t.root, "0000:00:05.1", "(null)");
+	finish_run(&t);
+	plan_machine(&t.pl, t.root, "claim vendor=1234 device=1111 name=gpu\n");
+	assert_int_equal(t.pl.m.devs[0].iommu_group >= 0, 1);
+	assert_int_equal(entry_of(&t.pl, "0000:00:05.0")->action, ACT_CLAIM);
+	assert_int_equal(entry_of(&t.pl, "0000:00:05.1")->action, ACT_CLAIM);
+	assert_int_equal(entry_of(&t.pl, "0000:01:05.0")->action, ACT_BLOCKED);
+	assert_int_equal(entry_of(&t.pl, "0000:00:09.1")->action, ACT_CLAIM);
+	assert_int_equal(entry_of(&t.pl, "0000:00:09.1")->via >= 0, 1);
+	log = fake_log(t.root);
+	assert_true(log_pos(log, "bind 0000:00:05.0 pci-stub") >= 0);
+	assert_true(log_pos(log, "unbind 0000:00:05.0 pci-stub") >= 0);
+	assert_true(log_pos(log, "unbind 0000:00:05.1 pci-stub") >= 0);
+	if (strstr(log, "0000:00:07.0") || strstr(log, "0000:01:05.0"))
+		fail_msg("a device that cannot share the group, or with another's override, was touched:\n%s",
+			 log);
+	free(log);
+	/* Nothing more to probe: a second call does nothing. */
+	assert_int_equal(modules_new(t.pl.rootfd, false, &t.mods), 0);
+	assert_int_equal(group_probe(t.pl.rootfd, &t.pl.m, &t.pl.plan, t.mods, false, 500, 500), 0);
+	stop(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +863,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_journal_recovers_interrupted_claim, teardown_fk),
 		cmocka_unit_test(test_probe_budget_per_driver),
 		cmocka_unit_test(test_run_budget_sized_to_plan),
+		cmocka_unit_test_teardown(test_group_probe, teardown_fk),
 	};
 
 	return cmocka_run_group_tests_name("claim", tests, NULL, NULL);
