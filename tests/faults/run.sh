@@ -441,34 +441,46 @@ if fresh turing-4fn --load-driver vfio-pci:vfio_pci; then
 fi
 result "release refuses a group whose iommufd cdev (/dev/vfio/devices/vfioN) is open"
 
-# --- the kill test: claim killed after each write of the 4-function card --------------------
-# The card takes 12 writes (4 overrides, 4 unbinds, 4 probes); a claim killed after any of
-# them is finished by the next claim or undone by the next release.
-kill_bad=0
-for next in claim release; do
-	for w in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
-		if fresh turing-4fn --load-driver vfio-pci:vfio_pci --kill-at "$w"; then
+# kill_each MACHINE CHECK LABEL FAKE_OPTION...: a claim SIGKILLed after each of its first 13
+# writes, then claim or release; "CHECK vfio" or "CHECK host" judges the end. Sets kill_bad.
+kill_each() {
+	_machine=$1
+	_check=$2
+	_label=$3
+	shift 3
+	kill_bad=0
+	for next in claim release; do
+		for w in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+			fresh "$_machine" "$@" --kill-at "$w" || continue
 			# shellcheck disable=SC2016 # expanded by the inner sh
 			timeout -s KILL 60 sh -c 'echo $$ >"$1/.fake/kill-pid"; exec "$2" --root "$1" claim' sh \
 				"$root" "$gpu_vfio" >/dev/null 2>"$tmp/err.kill"
 			krc=$?
 			gv "$next"
-			whole_gpu
 			if [ "$next" = claim ]; then
-				expect_kind vfio
+				"$_check" vfio
 			else
-				expect_kind host
+				"$_check" host
 			fi
 			[ -e "$root/run/gpu-vfio/journal.json" ] && problem "journal left after $next"
 			if [ -n "$why" ]; then
 				kill_bad=$((kill_bad + 1))
 				why="killed after write $w (claim exit $krc), then $next:
 $why"
-				result "kill after write $w, then $next"
+				result "${_label}kill after write $w, then $next"
 			fi
-		fi
+		done
 	done
-done
+}
+
+# --- the kill test: claim killed after each write of the 4-function card --------------------
+# The card takes 12 writes (4 overrides, 4 unbinds, 4 probes); a claim killed after any of
+# them is finished by the next claim or undone by the next release.
+turing_whole() {
+	whole_gpu
+	expect_kind "$1"
+}
+kill_each turing-4fn turing_whole "" --load-driver vfio-pci:vfio_pci
 [ $kill_bad -eq 0 ] && result "claim SIGKILLed after each of its 13 writes: the next claim or release ends every device whole and recorded (26 runs)"
 
 # --- the kill test on arm64: claim killed during the group probe or the claim ----------------
@@ -478,7 +490,6 @@ done
 # pci-stub once the next claim (both on vfio-pci, recorded) or release (both unbound, no
 # override) has run.
 cp "$top/tests/golden/34-arm64-group-at-probe/virt.machine" "$tmp/virt.machine"
-virt_bad=0
 # virt_whole WANT: 0000:00:05.0 and .1 both on vfio-pci and recorded claimed (vfio), or both
 # unbound without override (host).
 virt_whole() {
@@ -495,30 +506,8 @@ virt_whole() {
 		fi
 	done
 }
-for next in claim release; do
-	for w in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
-		if fresh virt --load-driver vfio-pci:vfio_pci --load-driver pci-stub:pci_stub --kill-at "$w"; then
-			# shellcheck disable=SC2016 # expanded by the inner sh
-			timeout -s KILL 60 sh -c 'echo $$ >"$1/.fake/kill-pid"; exec "$2" --root "$1" claim' sh \
-				"$root" "$gpu_vfio" >/dev/null 2>"$tmp/err.kill"
-			krc=$?
-			gv "$next"
-			if [ "$next" = claim ]; then
-				virt_whole vfio
-			else
-				virt_whole host
-			fi
-			[ -e "$root/run/gpu-vfio/journal.json" ] && problem "journal left after $next"
-			if [ -n "$why" ]; then
-				virt_bad=$((virt_bad + 1))
-				why="killed after write $w (claim exit $krc), then $next:
-$why"
-				result "arm64: kill after write $w, then $next"
-			fi
-		fi
-	done
-done
-[ $virt_bad -eq 0 ] && result "arm64: claim SIGKILLed after each of its 13 writes (group probe by pci-stub, then claim): the next claim or release leaves nothing on pci-stub (26 runs)"
+kill_each virt virt_whole "arm64: " --load-driver vfio-pci:vfio_pci --load-driver pci-stub:pci_stub
+[ $kill_bad -eq 0 ] && result "arm64: claim SIGKILLed after each of its 13 writes (group probe by pci-stub, then claim): the next claim or release leaves nothing on pci-stub (26 runs)"
 
 echo "faults: $passed passed, $failed failed"
 mkdir -p "$(dirname "$results")"
