@@ -99,8 +99,7 @@ arm64_boot() {
 arm64_checks() {
 	P=
 	_log=$out/boots/$1-arm64.log
-	read -r _rc _secs <"$_log.rc"
-	[ "$_rc" -eq 0 ] || problem "QEMU exited $_rc after $_secs s (124: timeout)"
+	qt_qemu_ran "$_log.rc" || return
 	_log=$_log.clean
 	if ! grep -q '^@@qt end' "$_log"; then
 		problem "the boot did not reach the test root's report; last lines of $_log:"

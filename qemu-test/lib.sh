@@ -116,3 +116,27 @@ qt_boot_arm64() {
 		-append "console=ttyAMA0 iommu.passthrough=1 panic=-1 $_cmdline" \
 		</dev/null >"$_log.qemu" 2>&1
 }
+
+# qt_qemu_ran RCFILE [WHY]: did the boot whose "STATUS SECONDS" RCFILE holds run, and QEMU
+# exit 0? Files a problem() (the caller's) for each failure; false when there was no boot.
+qt_qemu_ran() {
+	if [ ! -s "$1" ]; then
+		problem "no boot${2:+ ($2)}"
+		return 1
+	fi
+	read -r _qrc _qsecs <"$1"
+	[ "$_qrc" -eq 0 ] || problem "QEMU exited $_qrc after $_qsecs s (124: timeout)"
+}
+
+# qt_pool_start, then qt_pool_next JOBS after starting each boot in the background: once
+# JOBS run, wait for them; a final wait takes the rest.
+qt_pool_start() {
+	qt_running=0
+}
+qt_pool_next() {
+	qt_running=$((qt_running + 1))
+	if [ "$qt_running" -ge "$1" ]; then
+		wait
+		qt_running=0
+	fi
+}

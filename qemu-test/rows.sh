@@ -441,7 +441,7 @@ rows_main() {
 	esac
 
 	# ---- boots, QT_JOBS at a time ----
-	_running=0
+	qt_pool_start
 	for q in $queue; do
 		_oifs=$IFS
 		IFS=:
@@ -460,11 +460,7 @@ rows_main() {
 			;;
 		esac
 		row_boot "$1" "$2" "$3" "$4" "$5" "$_disk" "$_args" &
-		_running=$((_running + 1))
-		if [ "$_running" -ge "$jobs" ]; then
-			wait
-			_running=0
-		fi
+		qt_pool_next "$jobs"
 	done
 	wait
 

@@ -426,12 +426,7 @@ boot_checks() {
 	# boot_checks SCENARIO BUILDER IOMMU: sets P
 	P=
 	log=$out/boots/$(if [ "$1" = status ]; then echo claim; else echo "$1"; fi)-$2-$3.log
-	if [ ! -s "$log.rc" ]; then
-		problem "no boot (image build failed)"
-		return
-	fi
-	read -r rc secs <"$log.rc"
-	[ "$rc" -eq 0 ] || problem "QEMU exited $rc after $secs s (124: timeout)"
+	qt_qemu_ran "$log.rc" "image build failed" || return
 	if ! grep -q '^@@qt end' "$log.clean"; then
 		problem "the boot did not reach the test root's report; last lines of $log:"
 		problem "$(tail -n 15 "$log.clean")"

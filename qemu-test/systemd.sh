@@ -202,12 +202,7 @@ sd_checks() {
 	P=
 	_log=$sd/boots/$1-$2.log
 	_r=$_log.report.clean
-	if [ ! -s "$_log.rc" ]; then
-		problem "no boot"
-		return
-	fi
-	read -r _rc _secs <"$_log.rc"
-	[ "$_rc" -eq 0 ] || problem "QEMU exited $_rc after $_secs s (124: timeout)"
+	qt_qemu_ran "$_log.rc" || return
 	if ! grep -q '^@@qt end' "$_r"; then
 		problem "the guest's report did not end; its last lines, then the console's:"
 		problem "$(tail -n 8 "$_r")"
@@ -407,14 +402,10 @@ systemd_main() {
 	echo "# systemd guest root and disks made in $(($(date +%s) - _start)) s"
 	command -v promtool >/dev/null || "$top/scripts/ensure-deps.sh" prometheus >/dev/null
 	_boots=${QT_SD_BOOTS:-main:intel main:amd off:intel off:amd offon:intel offon:amd nomu:none}
-	_running=0
+	qt_pool_start
 	for _b in $_boots; do
 		sd_boot "${_b%%:*}" "${_b#*:}" &
-		_running=$((_running + 1))
-		if [ "$_running" -ge "$jobs" ]; then
-			wait
-			_running=0
-		fi
+		qt_pool_next "$jobs"
 	done
 	wait
 	for _b in $_boots; do
