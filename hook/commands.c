@@ -182,6 +182,38 @@ static void log_decisions(const struct pci_machine *m, const struct plan *plan,
 	}
 }
 
+/* Scan and plan for claim; --device restricts the plan to the device's group. Where the
+ * kernel gives IOMMU groups only at a device's first driver probe (arm64), the devices
+ * that need one are probed (group_probe) and the plan made again from what the kernel says
+ * then. Returns 0, or EXIT_ERROR with m and plan freed. */
+static int claim_plan(struct ctx *c, const struct policy *p, const char *device,
+		      struct modules *mods, const struct claim_opts *o, struct pci_machine *m,
+		      struct plan *plan)
+{
+	bool wanted = true;
+	int pass, r;
+
+	for (pass = 0;; pass++) {
+		r = scan_and_plan(c, p, m, plan);
+		if (r)
+			return r;
+		if (c->device && hotplug_restrict(m, plan, device, &wanted) < 0) {
+			log_err("%s: no such PCI device below %s", device, c->root);
+			plan_free(plan);
+			pci_machine_free(m);
+			return EXIT_ERROR;
+		}
+		if (pass > 0 || group_probe(c->rootfd, m, plan, mods, c->live, o->unbind_timeout_ms,
+					    o->verify_timeout_ms) <= 0)
+			break;
+		plan_free(plan);
+		pci_machine_free(m);
+	}
+	if (!wanted)
+		log_info("%s: not wanted by the policy, nothing to do", device);
+	return 0;
+}
+
 int cmd_claim(struct ctx *c)
 {
 	struct claim_opts o = {
@@ -195,7 +227,7 @@ int cmd_claim(struct ctx *c)
 	struct plan plan;
 	struct policy p;
 	char device[PCI_ADDR_MAX];
-	bool wanted, undo_failed;
+	bool undo_failed;
 	size_t i;
 	int r, q;
 
@@ -225,42 +257,16 @@ int cmd_claim(struct ctx *c)
 		log_err("invalid policy: claiming nothing");
 		goto out_policy;
 	}
-	r = scan_and_plan(c, &p, &m, &plan);
-	if (r)
-		goto out_policy;
-	if (c->device) {
-		q = hotplug_restrict(&m, &plan, device, &wanted);
-		if (q < 0) {
-			log_err("%s: no such PCI device below %s", device, c->root);
-			r = EXIT_ERROR;
-			goto out_plan;
-		}
-		if (!wanted)
-			log_info("%s: not wanted by the policy, nothing to do", device);
-	}
 	r = modules_new(c->rootfd, c->live, &mods);
 	if (r < 0) {
 		log_err("cannot set up module loading: %s", strerror(-r));
 		r = EXIT_ERROR;
-		goto out_plan;
+		goto out_policy;
 	}
-	/* Groups given at the first probe (arm64): probe, then plan from what the kernel
-	 * says now. */
-	if (group_probe(c->rootfd, &m, &plan, mods, c->live, o.unbind_timeout_ms,
-			o.verify_timeout_ms) > 0) {
-		plan_free(&plan);
-		pci_machine_free(&m);
-		r = scan_and_plan(c, &p, &m, &plan);
-		if (r) {
-			modules_free(mods);
-			goto out_policy;
-		}
-		if (c->device && hotplug_restrict(&m, &plan, device, &wanted) < 0) {
-			log_err("%s: went away while its IOMMU group was probed", device);
-			r = EXIT_ERROR;
-			modules_free(mods);
-			goto out_plan;
-		}
+	r = claim_plan(c, &p, device, mods, &o, &m, &plan);
+	if (r) {
+		modules_free(mods);
+		goto out_policy;
 	}
 	log_decisions(&m, &plan, &p);
 	plan_pick_drivers(c->rootfd, &plan, &m, mods);
@@ -303,7 +309,6 @@ int cmd_claim(struct ctx *c)
 	if (!r && plan_has_problems(&plan))
 		r = EXIT_PROBLEMS;
 	modules_free(mods);
-out_plan:
 	plan_free(&plan);
 	pci_machine_free(&m);
 out_policy:
