@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* IOMMU groups that the kernel gives only when a driver probes the device (groupprobe.h). */
 #define _GNU_SOURCE 1
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "claim.h"
 #include "groupprobe.h"
@@ -17,22 +14,6 @@
 #include "state.h"
 
 #define STUB "pci-stub"
-
-/* Same PCI domain and bus: "DDDD:BB:" of both addresses. */
-static bool same_bus(const char *a, const char *b)
-{
-	const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
-
-	return ca && cb && ca - a == cb - b && strncmp(a, b, (size_t)(ca - a)) == 0;
-}
-
-/* Same slot: "DDDD:BB:SS." of both. */
-static bool same_slot(const char *a, const char *b)
-{
-	const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
-
-	return da && db && da - a == db - b && strncmp(a, b, (size_t)(da - a)) == 0;
-}
 
 /* Is the device on a root bus (its sysfs parent is the host bridge, "pciDDDD:BB")? */
 static bool on_root_bus(int rootfd, const char *addr)
@@ -56,9 +37,9 @@ static bool on_root_bus(int rootfd, const char *addr)
  * bus in other slots are apart (root-complex integrated endpoints). */
 static bool may_share_group(int rootfd, const struct pci_dev *d, const struct pci_dev *o)
 {
-	if (same_slot(d->address, o->address))
+	if (pci_same_slot(d, o))
 		return true;
-	return same_bus(d->address, o->address) && !on_root_bus(rootfd, d->address);
+	return pci_same_bus(d, o) && !on_root_bus(rootfd, d->address);
 }
 
 /* A device the policy wants to claim, blocked for want of a group or not: a neighbour

@@ -539,6 +539,11 @@ bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b)
 	return a->key >> 3 == b->key >> 3;
 }
 
+bool pci_same_bus(const struct pci_dev *a, const struct pci_dev *b)
+{
+	return a->key >> 8 == b->key >> 8;
+}
+
 bool pci_driver_is_vfio(int rootfd, const char *driver)
 {
 	char path[PATH_MAX], mod[DRIVER_MAX];

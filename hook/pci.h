@@ -89,6 +89,9 @@ const char *pci_attr_strerror(int err);
 /* Same domain:bus:device, i.e. another function of the same slot. */
 bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b);
 
+/* Same domain:bus. */
+bool pci_same_bus(const struct pci_dev *a, const struct pci_dev *b);
+
 /* Is this driver a VFIO driver: vfio-pci, or a module that depends on vfio_pci_core? */
 bool pci_driver_is_vfio(int rootfd, const char *driver);
 
