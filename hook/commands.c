@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "rootfs.h"
 #include "state.h"
+#include "variants.h"
 
 /* At most this many policy errors go to the log (one kernel log record each). */
 #define POLICY_LOG_ERRORS 20
@@ -60,7 +61,14 @@ int cmd_validate(struct ctx *c)
 	int r;
 
 	r = load_policy(c, &p, false);
-	if (r == 0) {
+	if (r == 0 && c->image_modules) {
+		int e = variants_for_image(c->image_modules, &p, stdout);
+
+		if (e < 0) {
+			log_err("%s/modules.alias: cannot read: %s", c->image_modules, strerror(-e));
+			r = EXIT_ERROR;
+		}
+	} else if (r == 0) {
 		for (i = 0; i < p.n_rules; i++)
 			n_claim += p.rules[i].action == RULE_CLAIM;
 		if (c->json)

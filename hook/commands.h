@@ -24,6 +24,7 @@ struct ctx {
 	const char *device; /* claim --device: that device and its IOMMU group only */
 	bool prometheus; /* status --prometheus: node_exporter textfile metrics */
 	const char *textfile; /* status --prometheus --textfile PATH: written atomically */
+	const char *image_modules; /* validate --image-modules DIR: the variants an image needs */
 	bool json;
 	bool kmsg;
 	char **args; /* command arguments */

@@ -62,7 +62,9 @@ static void usage(FILE *f)
 		"Bind GPUs to vfio-pci as /etc/gpu-vfio.conf says, safely.\n"
 		"\n"
 		"Commands:\n"
-		"  validate            parse the policy and report every error\n"
+		"  validate [--image-modules DIR]\n"
+		"                      parse the policy and report every error; or list the VFIO\n"
+		"                      variant drivers of module directory DIR it may need\n"
 		"  plan                show what claim would do; change nothing\n"
 		"  claim [--device A]  apply the policy (run from the initramfs); with --device,\n"
 		"                      to device A and its IOMMU group only (hotplug)\n"
@@ -149,6 +151,8 @@ int main(int argc, char **argv)
 			c.prometheus = true;
 		} else if (strncmp(arg, "--textfile", 10) == 0 && (arg[10] == '=' || !arg[10])) {
 			value = &c.textfile;
+		} else if (strncmp(arg, "--image-modules", 15) == 0 && (arg[15] == '=' || !arg[15])) {
+			value = &c.image_modules;
 		} else if (strcmp(arg, "--placement") == 0) {
 			c.placement = true;
 		} else if (strncmp(arg, "--part", 6) == 0 && (arg[6] == '=' || !arg[6])) {
@@ -218,6 +222,11 @@ int main(int argc, char **argv)
 	}
 	if (c.prometheus && (strcmp(command, "status") != 0 || c.json)) {
 		fprintf(stderr, "gpu-vfio: --prometheus is an option of status only, without --json\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.image_modules && (strcmp(command, "validate") != 0 || c.json)) {
+		fprintf(stderr, "gpu-vfio: --image-modules is an option of validate only, without --json\n");
 		r = EXIT_USAGE;
 		goto out;
 	}

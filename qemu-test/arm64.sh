@@ -59,8 +59,9 @@ arm64_make_root() {
 	mkfs.ext4 -q -F -L qtroot -d "$_r" "$_r.img" 48M >/dev/null
 }
 
-# arm64_copy: a fresh copy of the arm64 root with the project installed for arm64, the claim
-# policy, the stand-ins' native drivers and the disk's listed for initramfs-tools.
+# arm64_copy: a fresh copy of the arm64 root with the project installed for arm64, the
+# variant driver in its module tree, the claim policy, the stand-ins' native drivers and the
+# disk's listed for initramfs-tools.
 arm64_copy() {
 	_d=$out/arm64/root
 	rm_root "$_d"
@@ -74,9 +75,15 @@ arm64_copy() {
 	}
 	(umask 022 && printf '%s\n' "# QEMU test policy (claim)" "$(policy_of claim)" \
 		>"$_d/etc/gpu-vfio.conf")
+	# The variant driver, cross-built for the arm64 kernel; the root's depmod (qemu-user).
+	variant_add "$_d/usr/lib/modules/$kver64" xz && in_root "$_d" depmod "$kver64" ||
+		return 1
 	for _m in $arm64_native_drivers $arm64_root_drivers; do
 		echo "$_m"
 	done >>"$_d/etc/initramfs-tools/modules"
+	# MODULES=list: the listed drivers and what the hooks add (gpu-vfio's among them), not
+	# the hundreds of MODULES=most, which take mkinitramfs minutes under qemu-user.
+	sed -i 's/^MODULES=.*/MODULES=list/' "$_d/etc/initramfs-tools/initramfs.conf"
 }
 
 arm64_build() {
@@ -122,7 +129,7 @@ arm64_checks() {
 	expect_driver "$_log" "NIC" 8086 10d3 0200 e1000e
 	case $1 in
 	claim)
-		expect_driver "$_log" "stand-in GPU" 1234 1111 0380 vfio-pci
+		expect_driver "$_log" "stand-in GPU" 1234 1111 0380 "$variant_name"
 		expect_driver "$_log" "its audio function" 8086 293e 0403 vfio-pci
 		never_native "$_log" "$_gpu" >/dev/null
 		never_native "$_log" "$_aud" >/dev/null
@@ -133,6 +140,8 @@ arm64_checks() {
 			problem "no gpu-vfio: kernel message names $_gpu"
 		kmsg "$_log" | grep -q '\] gpu-vfio: .*loaded module vfio_pci' ||
 			problem "no gpu-vfio: kernel message says it loaded vfio_pci"
+		kmsg "$_log" | grep -q "\] gpu-vfio: .*loaded module $variant_name" ||
+			problem "no gpu-vfio: kernel message says it loaded $variant_name"
 		# Before udev: on the serial console gpu-vfio's first line precedes udevd's start.
 		_lg=$(grep -v '^@@qt' "$_log" | grep -n '\] gpu-vfio: ' | head -n 1 | cut -d: -f1)
 		_lu=$(grep -v '^@@qt' "$_log" | grep -nE 'Starting systemd-udevd version' |
@@ -142,6 +151,8 @@ arm64_checks() {
 		elif [ "$_lg" -ge "$_lu" ]; then
 			problem "udevd started (console line $_lu) before gpu-vfio ran (line $_lg)"
 		fi
+		# shellcheck disable=SC2034 # expect_claimed_status reads it
+		gpu_driver=$variant_name
 		expect_claimed_status "$_log" "$_gpu" "$_aud"
 		;;
 	off)
@@ -200,6 +211,9 @@ arm64_main() {
 	echo "# arm64 kernel $kver64 ($(grep -E '^CONFIG_EFI_ZBOOT|^# CONFIG_EFI_ZBOOT' "$root64/boot/config-$kver64")); SMMUv3:" \
 		"$(grep -E '^CONFIG_ARM_SMMU_V3=' "$root64/boot/config-$kver64")"
 	mkdir -p "$out/arm64" "$out/images" "$out/boots"
+	_t=$(date +%s)
+	variant_build "$kver64" || die "cannot build the variant driver for $kver64"
+	echo "# variant driver $variant_name cross-built for $kver64 in $(($(date +%s) - _t)) s"
 
 	_t=$(date +%s)
 	if ! arm64_copy; then
@@ -224,8 +238,8 @@ arm64_main() {
 	P=
 	grep -q 'usr/sbin/gpu-vfio$' "$out/images/arm64.list" || problem "the image lacks usr/sbin/gpu-vfio"
 	grep -q 'etc/gpu-vfio.conf$' "$out/images/arm64.list" || problem "the image lacks etc/gpu-vfio.conf"
-	for _m in vfio.pci vfio.pci.core vfio.iommu.type1 vfio pci.stub bochs cirrus snd.hda.intel e1000 \
-		e1000e virtio.blk ext4; do
+	for _m in vfio.pci vfio.pci.core vfio.iommu.type1 vfio pci.stub "$variant_name" bochs cirrus \
+		snd.hda.intel e1000 e1000e virtio.blk ext4; do
 		grep -qE "/$_m\.ko\.xz\$" "$out/images/arm64.list" || problem "the image lacks $_m.ko.xz"
 	done
 	# gpu-vfio in the image is the arm64 one.
@@ -240,7 +254,7 @@ arm64_main() {
 		problem "unmkinitramfs cannot unpack the image"
 	fi
 	rm -rf --one-file-system "$out/arm64/root/tmp/qt-unpacked"
-	result "arm64 image holds the arm64 gpu-vfio, the policy, .ko.xz vfio modules and pci-stub, the native drivers" "$P"
+	result "arm64 image holds the arm64 gpu-vfio, the policy, .ko.xz vfio modules, pci-stub and the variant driver, the native drivers" "$P"
 	[ -z "$P" ] || return 0
 
 	if arm64_has invalid; then

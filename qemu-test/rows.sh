@@ -48,8 +48,9 @@ row_selected() {
 	return 1
 }
 
-# row_copy NAME: a fresh copy of the trixie root with gpu-vfio installed and the claim
-# policy, the native drivers listed for initramfs-tools. Prints its path.
+# row_copy NAME: a fresh copy of the trixie root with gpu-vfio installed, the variant driver
+# in its module tree as .ko.NAME, the claim policy, the native drivers listed for
+# initramfs-tools. Prints its path.
 row_copy() {
 	_d=$out/deb13/$1
 	rm_root "$_d"
@@ -57,6 +58,9 @@ row_copy() {
 	mkdir -p "$out/deb13"
 	cp -a "$root13" "$_d.tmp" && mv "$_d.tmp" "$_d" || return 1
 	make -s -C "$top" install DESTDIR="$_d" >"$out/deb13/$1.install.log" 2>&1 || return 1
+	# The variant driver, compressed as the row's modules are (NAME is xz or zst).
+	variant_add "$_d/usr/lib/modules/$kver13" "$1" && in_root "$_d" depmod "$kver13" ||
+		return 1
 	(umask 022 && printf '%s\n' "# QEMU test policy (claim)" "$(policy_of claim)" \
 		>"$_d/etc/gpu-vfio.conf")
 	for _m in $native_drivers $root_drivers; do
@@ -128,6 +132,13 @@ image_checks() {
 	for _m in bochs qxl snd.hda.intel e1000 virtio.blk ext4; do
 		grep -qE "/$_m\.ko" "$2" || problem "the image lacks the driver $_m"
 	done
+	# The hook and the dracut module add the variant driver the policy may need.
+	case $1 in
+	deb13-*)
+		grep -qE "/$variant_name\.ko\.$3\$" "$2" ||
+			problem "the image lacks the variant driver $variant_name.ko.$3"
+		;;
+	esac
 	case $1 in
 	deb13-dracut)
 		grep -q 'usr/lib/systemd/systemd$' "$2" || problem "the image has no systemd"
@@ -156,6 +167,9 @@ row_boot() {
 # row_checks SCENARIO ROW IOMMU: run.sh's checks of the scenario, and the module loading and
 # ordering checks of these rows; sets P.
 row_checks() {
+	# The Debian 13 rows' trees have the variant driver: the GPU ends on it.
+	gpu_driver=vfio-pci
+	case $2 in deb13-*) gpu_driver=$variant_name ;; esac
 	# hostclaim: only the generic checks (the boot reached the report); its own below.
 	boot_checks "$1" "$2" "$3"
 	_log=$out/boots/$1-$2-$3.log.clean
@@ -167,6 +181,10 @@ row_checks() {
 	claim)
 		kmsg "$_log" | grep -q '\] gpu-vfio: .*loaded module vfio_pci' ||
 			problem "no gpu-vfio: kernel message says it loaded vfio_pci"
+		if [ "$gpu_driver" != vfio-pci ]; then
+			kmsg "$_log" | grep -q "\] gpu-vfio: .*loaded module $gpu_driver" ||
+				problem "no gpu-vfio: kernel message says it loaded $gpu_driver"
+		fi
 		# gpu-vfio runs before udev: on the serial console (one stream of the kernel's
 		# messages and the boot scripts' output) its first line precedes udevd's start
 		# ("Starting systemd-udevd version" from udevd on the console, or systemd's unit
@@ -199,7 +217,7 @@ row_checks() {
 		fi
 		grep -q '^@@qt hostclaim out .*loaded module vfio_pci' "$_log" ||
 			problem "gpu-vfio claim did not say it loaded vfio_pci"
-		expect_driver "$_log" "stand-in GPU" 1234 1111 0380 vfio-pci
+		expect_driver "$_log" "stand-in GPU" 1234 1111 0380 "$gpu_driver"
 		expect_driver "$_log" "its audio function" 8086 293e 0403 vfio-pci
 		_grp=$(field "$(dev "$_log" 1234 1111 0380)" 6)
 		sed -n 's/^@@qt vfio //p' "$_log" | tr ' ' '\n' | grep -qx "$_grp" ||
@@ -220,7 +238,7 @@ hostclaim_root() {
 	mkdir -p "$_r/lib/modules/$_k"
 	# The vfio modules and everything they depend on (vfio-pci-core needs irqbypass, in
 	# kernel/virt/lib): modules.dep lists each module's whole closure on its line.
-	grep -E '^kernel/drivers/(vfio|iommu/iommufd)/' "$1/modules.dep" | tr -d ':' | tr ' ' '\n' |
+	grep -E '^(kernel/drivers/(vfio|iommu/iommufd)|updates)/' "$1/modules.dep" | tr -d ':' | tr ' ' '\n' |
 		sort -u | while read -r _f; do
 			[ -n "$_f" ] || continue
 			mkdir -p "$_r/lib/modules/$_k/$(dirname "$_f")"
@@ -326,6 +344,10 @@ rows_main() {
 		[ -n "$kver13" ] || die "the Debian 13 root has no kernel"
 		echo "# Debian 13 kernel $kver13; module compression:" \
 			"$(grep -E '^CONFIG_MODULE_(COMPRESS|DECOMPRESS)' "$root13/boot/config-$kver13" | tr '\n' ' ')"
+		_start=$(date +%s)
+		variant_build "$kver13" || die "cannot build the variant driver for $kver13"
+		echo "# variant driver $variant_name for $kver13 in $(($(date +%s) - _start)) s:" \
+			"$(modinfo -F alias "$variant_ko" | tr '\n' ' ')"
 	fi
 	mkdir -p "$out/images" "$out/boots"
 	[ -n "$(echo "$rows" | sed 's/host//g' | tr -d ' ')" ] || return 0

@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 . "$here/rows.sh"
+. "$here/variant.sh"
 . "$here/arm64.sh"
 . "$here/systemd.sh"
 
@@ -64,6 +65,9 @@ bin=$top/build/gpu-vfio
 native_drivers="bochs qxl snd_hda_intel snd_hda_codec_generic e1000"
 root_drivers="virtio_pci virtio_blk ext4"
 cmdline_base="root=/dev/vda ro rootfstype=ext4 rd.shell=0 rd.emergency=poweroff"
+# The VFIO driver the stand-in GPU ends on: vfio-pci, or the variant driver where the row's
+# module tree has it (variant.sh). Its audio function has no variant: always vfio-pci.
+gpu_driver=vfio-pci
 
 passed=0
 failed=0
@@ -395,11 +399,15 @@ expect_claimed_status() {
 	shift
 	_cs_rc=$(sed -n 's/^@@qt json-rc //p' "$_cs_log")
 	[ "$_cs_rc" = 0 ] || problem "gpu-vfio status --json exited $_cs_rc"
+	# The first device (the GPU) on $gpu_driver, the others on vfio-pci.
+	_cs_want=$gpu_driver
 	for _cs_a in "$@"; do
 		_cs_act=$(json_get "$_cs_log" "$_cs_a" action)
 		_cs_drv=$(json_get "$_cs_log" "$_cs_a" driver)
 		[ "$_cs_act" = claimed ] || problem "status --json: $_cs_a has action '$_cs_act', expected claimed"
-		[ "$_cs_drv" = vfio-pci ] || problem "status --json: $_cs_a has driver '$_cs_drv'"
+		[ "$_cs_drv" = "$_cs_want" ] ||
+			problem "status --json: $_cs_a has driver '$_cs_drv', expected '$_cs_want'"
+		_cs_want=vfio-pci
 	done
 	grep -q '^@@qt state {' "$_cs_log" || problem "/run/gpu-vfio/state.json is missing"
 }
@@ -440,7 +448,7 @@ boot_checks() {
 	vga=${vga%% *}
 	case $1 in
 	claim | preload | rebind | bootvga)
-		expect_driver "$log.clean" "stand-in GPU" 1234 1111 0380 vfio-pci
+		expect_driver "$log.clean" "stand-in GPU" 1234 1111 0380 "$gpu_driver"
 		expect_driver "$log.clean" "its audio function" 8086 293e 0403 vfio-pci
 		if [ "$1" != rebind ]; then
 			never_native "$log.clean" "$gpu" >/dev/null

@@ -98,6 +98,16 @@ installkernel() {
     # before 6.2) or has built in, like manual_add_modules of initramfs-tools.
     # pci_stub: arm64 gives IOMMU groups at the first driver probe; claim probes with it.
     hostonly='' instmods vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd pci_stub
+    # The VFIO variant drivers the policy's devices may need (nvgrace_gpu_vfio_pci on a
+    # Grace node): the program reads them from the kernel's modules.alias.
+    local _root _variants
+    _root=$(gpu_vfio_root)
+    if _variants=$("$(gpu_vfio_bin)" ${_root:+--root "$_root"} validate --image-modules "${srcmods%/}"); then
+        # shellcheck disable=SC2086 # one module name per line
+        [ -z "$_variants" ] || hostonly='' instmods $_variants
+    else
+        dwarn "gpu-vfio: cannot list the VFIO variant drivers of $srcmods: the image has vfio-pci only"
+    fi
 }
 
 # called by dracut

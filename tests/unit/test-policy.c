@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "policy.h"
 #include "rootfs.h"
+#include "variants.h"
 
 static struct policy parse(const char *text)
 {
@@ -670,6 +671,46 @@ static void test_load_reports_every_file(void **state)
 	rm_tree(root);
 }
 
+/* Could a device of the (single) rule have a modalias the vfio_pci: pattern matches? */
+static bool may_need(const char *rule, const char *pattern)
+{
+	struct policy p = parse_ok(rule, 1);
+	bool r = rule_may_match_vfio_alias(&p.rules[0], pattern);
+
+	policy_free(&p);
+	return r;
+}
+
+static void test_variant_alias_compatibility(void **state)
+{
+	const char *nvgrace = "vfio_pci:v000010DEd00002342sv*sd*bc*sc*i*";
+	const char *stand_in = "vfio_pci:v00001234d00001111sv*sd*bc03sc80i*";
+
+	(void)state;
+	assert_true(may_need("claim vendor=10de", nvgrace));
+	assert_true(may_need("claim vendor=10DE device=0x2342,2345", nvgrace));
+	assert_false(may_need("claim vendor=10de device=2330", nvgrace));
+	assert_false(may_need("claim vendor=1002", nvgrace));
+	/* Keys a pattern cannot tell: any device may match. */
+	assert_true(may_need("claim address=0009:01:00.0", nvgrace));
+	assert_true(may_need("claim address=0000:00:0?.0 boot-vga=no numa-node=1", stand_in));
+	/* Class prefixes against the bc, sc and i fields. */
+	assert_true(may_need("claim class=03", stand_in));
+	assert_true(may_need("claim class=0380", stand_in));
+	assert_true(may_need("claim class=038000", stand_in));
+	assert_true(may_need("claim class=0300,0380", stand_in));
+	assert_false(may_need("claim class=0300", stand_in));
+	assert_false(may_need("claim class=04", stand_in));
+	assert_true(may_need("claim class=0c03", nvgrace));
+	assert_true(may_need("claim subvendor=10de subdevice=16eb", nvgrace));
+	assert_false(may_need("claim subvendor=10de",
+			      "vfio_pci:v000010DEd00002345sv000015B3sd*bc*sc*i*"));
+	/* Not a vfio_pci: pci pattern: never. */
+	assert_false(may_need("claim vendor=10de", "pci:v000010DEd*sv*sd*bc*sc*i*"));
+	assert_false(may_need("claim vendor=10de", "vfio_pci:v000010DEd00002342"));
+	assert_false(may_need("claim vendor=10de", "vfio_pci:"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_nova_keys),
 		cmocka_unit_test(test_last_match_wins),
 		cmocka_unit_test(test_rule_names_address),
+		cmocka_unit_test(test_variant_alias_compatibility),
 		cmocka_unit_test(test_comments_blank_cr_tabs),
 		cmocka_unit_test(test_error_messages),
 		cmocka_unit_test(test_nul_byte),
