@@ -8,7 +8,7 @@
 #           6.12 kernel with .ko.xz modules, build-arm64/gpu-vfio (make arm64), booted on
 #           qemu-system-aarch64 -machine virt,iommu=smmuv3 under TCG (qt_boot_arm64)
 #
-# Scenarios (QT_ARM64_SCENARIOS, "claim" by default; the ones also selected on run.sh's
+# Scenarios (QT_ARM64_SCENARIOS, "claim off invalid" by default; the ones also selected on run.sh's
 # command line run): claim (boots the claim image; includes run.sh's status checks), off
 # (the claim image with gpu-vfio=off: nothing claimed, the native drivers bind; its report
 # is the machine's probe: drivers and IOMMU groups without gpu-vfio), invalid (a build
@@ -22,7 +22,7 @@ arm64_native_drivers="bochs cirrus snd_hda_intel snd_hda_codec_generic e1000 e10
 arm64_root_drivers="virtio_pci virtio_blk ext4"
 
 arm64_has() {
-	case " ${QT_ARM64_SCENARIOS:-claim} " in
+	case " ${QT_ARM64_SCENARIOS:-claim off invalid} " in
 	*" $1 "*) has "$1" ;;
 	*) return 1 ;;
 	esac
@@ -202,8 +202,7 @@ arm64_main() {
 	_t0=$(date +%s)
 	root64=$("$here/trixie-root.sh" arm64) || die "cannot build the Debian 13 arm64 root"
 	echo "# Debian 13 arm64 root ready in $(($(date +%s) - _t0)) s: $root64"
-	# shellcheck disable=SC2012
-	kver64=$(ls "$root64/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+	kver64=$(qt_root_kver "$root64")
 	[ -n "$kver64" ] || die "the Debian 13 arm64 root has no kernel"
 	# Debian 13's arm64 vmlinuz is a plain Image (EFI stub, no EFI_ZBOOT): QEMU's -kernel
 	# loads it as it is.

@@ -16,8 +16,13 @@ qt_kver() {
 		echo "$QT_KVER"
 		return
 	fi
+	qt_root_kver ""
+}
+
+# qt_root_kver ROOT: the newest kernel of ROOT's /boot (empty if it has none).
+qt_root_kver() {
 	# shellcheck disable=SC2012
-	ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n 1
+	ls "$1"/boot/vmlinuz-* 2>/dev/null | sed 's|^.*/vmlinuz-||' | sort -V | tail -n 1
 }
 
 # KVM only where the host can really run a guest with it (the CPU advertises VMX/SVM);

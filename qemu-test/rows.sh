@@ -338,8 +338,7 @@ rows_main() {
 		_start=$(date +%s)
 		root13=$("$here/trixie-root.sh") || die "cannot build the Debian 13 root"
 		echo "# Debian 13 root ready in $(($(date +%s) - _start)) s: $root13"
-		# shellcheck disable=SC2012
-		kver13=$(ls "$root13/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+		kver13=$(qt_root_kver "$root13")
 		kernel13=$root13/boot/vmlinuz-$kver13
 		[ -n "$kver13" ] || die "the Debian 13 root has no kernel"
 		echo "# Debian 13 kernel $kver13; module compression:" \

@@ -4,15 +4,17 @@
 # hook and dracut module, boot them under emulated Intel and AMD IOMMUs and check which
 # driver each stand-in device ends on.
 #
-# Usage: run.sh [--demo] [SCENARIO...]
+# Usage: run.sh [--demo | --prepare] [SCENARIO...]
 #   SCENARIO: claim bootvga bridge preload rebind off invalid status hostclaim deb systemd
 #   (default: all; hostclaim and deb are scenarios of rows.sh, systemd the booted Debian 13
 #   host of systemd.sh, QT_SD_BOOTS and QT_SD_TIMEOUT its knobs)
 #   --demo    boot one Intel/initramfs-tools "claim" image and show the claimed devices
+#   --prepare build the cached Debian 13 roots (amd64, arm64) and the variant driver for
+#             their kernels, boot nothing (.ci/run does it beside make check)
 # Environment: QT_BUILDERS ("initramfs-tools dracut"), QT_IOMMUS ("intel amd"), QT_JOBS (2
 # boots at a time), QT_OUT (build/qemu-test), QT_KVER, QT_ACCEL, QT_TIMEOUT (see lib.sh),
 # QT_ROWS ("host" = the host's kernel and builders, the rows of rows.sh, and "arm64" of
-# arm64.sh; default all but arm64: make qemu-test-arm64), QT_ARM64_SCENARIOS (the arm64 row's scenarios: "claim").
+# arm64.sh; default all), QT_ARM64_SCENARIOS (the arm64 row's scenarios: "claim off invalid").
 # Prints "ok N - name" / "not ok N - name" per test and ends with "N passed, M failed".
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -26,13 +28,20 @@ top=$(dirname "$here")
 . "$here/systemd.sh"
 
 demo=n
-if [ "${1:-}" = --demo ]; then
+prepare=n
+case ${1:-} in
+--demo)
 	demo=y
 	shift
-fi
+	;;
+--prepare)
+	prepare=y
+	shift
+	;;
+esac
 scenarios=${*:-claim bootvga bridge preload rebind off invalid status hostclaim deb systemd}
 builders=${QT_BUILDERS:-initramfs-tools dracut}
-rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz}
+rows=${QT_ROWS:-host deb13-itools deb13-dracut deb13-dracut-shell deb13-itools-zst deb12-dracut-xz arm64}
 # The arm64 row runs after the others (arm64.sh); without other rows nothing x86 is needed.
 arm64=n
 case " $rows " in
@@ -78,6 +87,14 @@ die() {
 	echo "$passed passed, $((failed + 1)) failed"
 	exit 1
 }
+
+if [ "$prepare" = y ]; then
+	for _a in amd64 arm64; do
+		_r=$("$here/trixie-root.sh" "$_a") && variant_build "$(qt_root_kver "$_r")" ||
+			die "cannot prepare the Debian 13 $_a root and its variant driver"
+	done
+	exit 0
+fi
 
 # result NAME PROBLEMS: one test line; PROBLEMS (newline separated) empty means ok.
 result() {

@@ -391,8 +391,7 @@ systemd_main() {
 			result "systemd guest" "cannot build the Debian 13 root"
 			return
 		}
-		# shellcheck disable=SC2012
-		kver13=$(ls "$root13/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+		kver13=$(qt_root_kver "$root13")
 		kernel13=$root13/boot/vmlinuz-$kver13
 	fi
 	_start=$(date +%s)

@@ -90,12 +90,7 @@ fi
 
 if [ "$name" = "$SUITE-arm64" ]; then
 	# mmdebstrap runs the foreign root's maintainer scripts through binfmt_misc.
-	[ -e /proc/sys/fs/binfmt_misc/status ] ||
-		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || true
-	[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || {
-		echo "trixie-root: qemu-aarch64 is not registered in binfmt_misc: install qemu-user-static" >&2
-		exit 1
-	}
+	"$(dirname "$0")/../scripts/arm64-binfmt.sh"
 fi
 
 mkdir -p "$cache"
