@@ -90,8 +90,9 @@ die() {
 
 if [ "$prepare" = y ]; then
 	for _a in amd64 arm64; do
-		_r=$("$here/trixie-root.sh" "$_a") && variant_build "$(qt_root_kver "$_r")" ||
+		if ! { _r=$("$here/trixie-root.sh" "$_a") && variant_build "$(qt_root_kver "$_r")"; }; then
 			die "cannot prepare the Debian 13 $_a root and its variant driver"
+		fi
 	done
 	exit 0
 fi
