@@ -23,7 +23,7 @@ BOOT_MAN := $(patsubst man/%.scd,$(B)/man/%,$(wildcard man/*.scd))
 
 # Every shell script of the boot integration and its tests: shellcheck -s dash.
 BOOT_SH := initramfs-tools/hooks/gpu-vfio initramfs-tools/scripts/init-top/gpu-vfio \
-	$(wildcard dracut-module/50gpu-vfio/*.sh tests/shell/*.sh tests/image/*.sh) \
+	$(wildcard dracut-module/50gpu-vfio/*.sh tests/shell/*.sh tests/image/*.sh tests/support/*.sh) \
 	$(wildcard debian/*.postinst debian/*.postrm debian/postinst debian/postrm qemu-test/*.sh)
 
 CHECK_TARGETS   += check-shell check-image check-deb

@@ -4,6 +4,7 @@
 #   make build/gpu-vfio-generator   the static (musl) generator
 #   make install-generator          -> $(LIBDIR_SYSTEMD)/system-generators/
 #   make check-generator            cmocka unit tests + golden trees -> build/results/generator
+#   make check-generator GOLDEN_UPDATE=1  rewrite the expected trees (review the diff!)
 
 GEN_SRCS := generator/gpu-vfio-generator.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c \
 	lib/rootfs.c lib/policy.c

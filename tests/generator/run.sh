@@ -9,7 +9,8 @@
 #   expected/        the exact tree (diff -r, symlinks compared as links)
 #   expected.empty   marker file: NORMAL must stay empty (git keeps no empty directory)
 #   SYSTEMD_PROC_CMDLINE  optional: exported, it replaces proc/cmdline
-# UPDATE=1 rewrites expected/ from the current output (review the diff before committing).
+# GOLDEN_UPDATE=1 (the switch of tests/golden too) rewrites expected/ from the current output
+# (review the diff before committing).
 set -u
 
 gen=$1
@@ -99,7 +100,7 @@ for case in "$here"/[0-9][0-9]-*/; do
 		fail "$name: changed its input tree" "$changed"
 		continue
 	fi
-	if [ "${UPDATE-}" = 1 ]; then
+	if [ "${GOLDEN_UPDATE-}" = 1 ]; then
 		rm -rf "$case/expected" "$case/expected.empty"
 		if [ -n "$(ls -A "$out/normal")" ]; then
 			cp -a "$out/normal" "$case/expected"

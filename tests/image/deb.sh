@@ -17,35 +17,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$1
 result=$2
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-check() {
-	name=$1
-	shift
-	for cond in "$@"; do
-		if ! eval "$cond"; then
-			not_ok "$name" "failed: $cond" "$(tail -n 20 "$log" 2>/dev/null)"
-			return
-		fi
-	done
-	ok "$name"
-}
+# shellcheck source-path=SCRIPTDIR source=../support/tap.sh
+. "$top/tests/support/tap.sh"
+tap_tail=20
 finish() {
-	echo "$passed $failed" >"$result"
-	echo "deb: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	tap_finish "$result" deb
 	exit
 }
 

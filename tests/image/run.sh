@@ -18,36 +18,10 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$2
 result=$3
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-# check NAME CONDITION...: every condition (a shell test string) must hold.
-check() {
-	name=$1
-	shift
-	for cond in "$@"; do
-		if ! eval "$cond"; then
-			not_ok "$name" "failed: $cond" "$(tail -n 15 "$log" 2>/dev/null)"
-			return
-		fi
-	done
-	ok "$name"
-}
+# shellcheck source-path=SCRIPTDIR source=../support/tap.sh
+. "$top/tests/support/tap.sh"
 finish() {
-	echo "$passed $failed" >"$result"
-	echo "image: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	tap_finish "$result" image
 	exit
 }
 

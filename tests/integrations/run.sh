@@ -30,8 +30,6 @@ mkdir -p "$work" "$(dirname "$results")"
 work=$(cd "$work" && pwd)
 log=$work/log
 last=$work/last
-passed=0
-failed=0
 fk_pid=
 
 # shellcheck source-path=SCRIPTDIR source=../support/fakekernel.sh
@@ -39,17 +37,15 @@ fk_pid=
 trap fk_stop EXIT
 trap 'exit 1' INT TERM
 
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
+# shellcheck source-path=SCRIPTDIR source=../support/tap.sh
+. "$top/tests/support/tap.sh"
 
-# not_ok NAME [LOGFILE]: the failure, with the last lines of its evidence.
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
+# not_ok_log NAME [LOGFILE]: the failure, with the last lines of its evidence.
+not_ok_log() {
 	if [ -n "${2:-}" ] && [ -s "$2" ]; then
-		grep -v '^ok - ' "$2" | tail -n 25 | sed 's/^/#   /'
+		not_ok "$1" "$(grep -v '^ok - ' "$2" | tail -n 25)"
+	else
+		not_ok "$1"
 	fi
 }
 
@@ -57,14 +53,14 @@ not_ok() {
 t() {
 	name=$1
 	shift
-	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok "$name" "$log"; fi
+	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok_log "$name" "$log"; fi
 }
 
 # t_rejects NAME CMD...: passes when CMD fails (a broken input must be rejected).
 t_rejects() {
 	name=$1
 	shift
-	if "$@" >"$log" 2>&1; then not_ok "$name (it was accepted)" "$log"; else ok "$name"; fi
+	if "$@" >"$log" 2>&1; then not_ok_log "$name (it was accepted)" "$log"; else ok "$name"; fi
 }
 
 # t_rc NAME STATUS CMD...: passes when CMD exits with STATUS; its output stays in $last.
@@ -75,7 +71,7 @@ t_rc() {
 	"$@" >"$last" 2>&1
 	rc=$?
 	cp "$last" "$log"
-	if [ "$rc" -eq "$want" ]; then ok "$name"; else not_ok "$name (exit $rc, want $want)" "$log"; fi
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else not_ok_log "$name (exit $rc, want $want)" "$log"; fi
 }
 
 # py NAME HELPER ARGS...: a Python checker; its "ok" lines are counted in the name.
@@ -85,7 +81,7 @@ py() {
 	if "$python" "$@" >"$log" 2>&1; then
 		ok "$name ($(grep -c '^ok - ' "$log") checks)"
 	else
-		not_ok "$name" "$log"
+		not_ok_log "$name" "$log"
 	fi
 }
 
@@ -148,6 +144,4 @@ t "shellcheck -s dash tests/integrations/*.sh" \
 	eval '(cd "$top" && shellcheck -s dash -x tests/integrations/run.sh)'
 
 echo "# integrations: $(($(date +%s) - t_start)) s"
-echo "integrations: $passed passed, $failed failed"
-echo "$passed $failed" >"$results"
-[ "$failed" -eq 0 ]
+tap_finish "$results" integrations

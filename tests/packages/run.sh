@@ -23,32 +23,10 @@ shift 3
 suites=${*:-bookworm trixie}
 [ "$suites" != none ] || suites=
 
-passed=0
-failed=0
+# shellcheck source-path=SCRIPTDIR source=../support/tap.sh
+. "$top/tests/support/tap.sh"
 log=/dev/null
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-check() {
-	name=$1
-	shift
-	for cond in "$@"; do
-		if ! eval "$cond"; then
-			not_ok "$name" "failed: $cond" "$(tail -n 25 "$log" 2>/dev/null)"
-			return 1
-		fi
-	done
-	ok "$name"
-}
+tap_tail=25
 # first GLOB...: the first existing path the patterns match, or nothing.
 first() {
 	for f in "$@"; do
@@ -292,6 +270,4 @@ if check "rpmbuild -ba without network makes the RPM and the SRPM" '[ "$rc" -eq 
 	remove_root "$work/rpmroot"
 fi
 
-echo "$passed $failed" >"$result"
-echo "packages: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_finish "$result" packages

@@ -20,20 +20,8 @@ work=$1
 result=$2
 shift 2
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do
-		printf '#   %s\n' "$line"
-	done
-}
+# shellcheck source-path=SCRIPTDIR source=../support/tap.sh
+. "$top/tests/support/tap.sh"
 
 busybox=$(command -v busybox || echo /bin/busybox)
 if [ "$(id -u)" -ne 0 ] || ! "$busybox" --list >/dev/null 2>&1; then
@@ -124,17 +112,10 @@ has() {
 	return 1
 }
 
-# check NAME CONDITION...: every condition (a shell test string) must hold.
-check() {
-	name=$1
-	shift
-	for cond in "$@"; do
-		if ! eval "$cond"; then
-			not_ok "$name" "failed: $cond" "exit/output: $(printf '%s' "$out" | tr '\n' '|')" "argv: $(argv)"
-			return
-		fi
-	done
-	ok "$name"
+# A failed check (tests/support/tap.sh) shows the run's exit status and output, and argv.
+tap_evidence() {
+	echo "exit/output: $(printf '%s' "$out" | tr '\n' '|')"
+	echo "argv: $(argv)"
 }
 
 # --- initramfs-tools init-top script ------------------------------------------------------
@@ -308,6 +289,4 @@ else
 	not_ok "shellcheck is installed" "install shellcheck"
 fi
 
-echo "$passed $failed" >"$result"
-echo "shell: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_finish "$result" shell
