@@ -15,7 +15,7 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-
 UNIT_LIBS := -lcmocka
 UNIT_ENV := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 
-UNIT_LIB_SRCS := lib/rootfs.c lib/cmdline.c lib/policy.c
+# lib/ comes from $(LIB_UNIT) (mk/lib.mk), built with UNIT_CFLAGS.
 UNIT_HELPER_SRCS := tests/unit/helpers.c tests/unit/mock-modules.c
 UNIT_ENGINE_SRCS := hook/pci.c hook/plan.c hook/claim.c hook/state.c hook/json.c hook/log.c \
 	hook/journal.c hook/lock.c hook/groupprobe.c hook/variants.c
@@ -25,24 +25,27 @@ UNIT_HDRS := $(wildcard lib/*.h hook/*.h) tests/unit/helpers.h tests/support/fak
 UNIT_TESTS := $(B)/unit/test-policy $(B)/unit/test-plan $(B)/unit/test-claim \
 	$(B)/unit/test-state $(B)/unit/test-esp
 
-$(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS)
-$(B)/unit/test-plan: tests/unit/test-plan.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS)
-$(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS) tests/support/fakekernel.c
-$(B)/unit/test-state: tests/unit/test-state.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS)
+$(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+$(B)/unit/test-plan: tests/unit/test-plan.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+$(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS) \
+	tests/support/fakekernel.c
+$(B)/unit/test-state: tests/unit/test-state.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
 # The UEFI boot-loader check of `gpu-vfio check`; it files its findings in an iommu_report.
-$(B)/unit/test-esp: tests/unit/test-esp.c hook/esp.c lib/iommucfg.c lib/grubcfg.c \
-	$(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+$(B)/unit/test-esp: tests/unit/test-esp.c hook/esp.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
 
-$(UNIT_TESTS): $(UNIT_HDRS)
+# Run by check-generator (mk/generator.mk: GEN_UNIT_TESTS), built here like the others.
+# test-iommucfg also covers `gpu-vfio check` (hook/cmd-check.c), which shares the analysis.
+$(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c
+$(B)/unit/test-iommucfg: tests/unit/test-iommucfg.c hook/cmd-check.c hook/esp.c \
+	hook/isolation.c hook/json.c hook/pci.c hook/plan.c hook/iommufd.c \
+	tests/unit/mock-modules.c
+
+$(UNIT_TESTS) $(GEN_UNIT_TESTS): $(UNIT_HDRS) $(LIB_UNIT)
 	@scripts/ensure-deps.sh $(UNIT_PKGS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) $(UNIT_LIBS)
+	$(HOST_CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) $(LIB_UNIT) $(UNIT_LIBS)
 
-unit-tests: $(UNIT_TESTS)
+unit-tests: $(UNIT_TESTS) $(GEN_UNIT_TESTS)
 
 # Runs every program even when one fails; counts cmocka's summary lines.
 check-unit: $(UNIT_TESTS)
