@@ -23,7 +23,7 @@ UNIT_HDRS := $(wildcard lib/*.h hook/*.h) tests/unit/helpers.h tests/support/fak
 
 # Explicit lists: other test programs in tests/unit/ belong to other fragments.
 UNIT_TESTS := $(B)/unit/test-policy $(B)/unit/test-plan $(B)/unit/test-claim \
-	$(B)/unit/test-state $(B)/unit/test-esp
+	$(B)/unit/test-state $(B)/unit/test-esp $(B)/unit/test-dirlist
 
 $(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
 $(B)/unit/test-plan: tests/unit/test-plan.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
@@ -32,6 +32,9 @@ $(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_
 $(B)/unit/test-state: tests/unit/test-state.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
 # The UEFI boot-loader check of `gpu-vfio check`; it files its findings in an iommu_report.
 $(B)/unit/test-esp: tests/unit/test-esp.c hook/esp.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+
+# The one directory listing of lib/.
+$(B)/unit/test-dirlist: tests/unit/test-dirlist.c
 
 # Run by check-generator (mk/generator.mk: GEN_UNIT_TESTS), built here like the others.
 # test-iommucfg also covers `gpu-vfio check` (hook/cmd-check.c), which shares the analysis.
