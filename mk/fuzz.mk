@@ -25,7 +25,7 @@ FUZZ_SRCS_policy  :=
 FUZZ_SRCS_cmdline :=
 FUZZ_SRCS_state   := hook/state.c hook/json.c
 FUZZ_SRCS_sysfs   := tests/fuzz/stub-modules.c hook/pci.c hook/plan.c hook/json.c
-FUZZ_SRCS_esp     := hook/esp.c
+FUZZ_SRCS_esp     := hook/esp.c hook/blockdev.c
 FUZZ_SRCS_grubcfg :=
 
 FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_HARNESSES))
