@@ -28,6 +28,7 @@ SRC_DIR   := build/src
 MUSL_CC   := scripts/musl-cc-arm64
 LD        := aarch64-linux-gnu-ld
 OBJCOPY   := aarch64-linux-gnu-objcopy
+AR        := aarch64-linux-gnu-ar
 STRIP     := aarch64-linux-gnu-strip
 endif
 
@@ -44,9 +45,9 @@ INSTALL_TARGETS :=
 
 all:
 
-# libkmod first: the programs use its variables in their prerequisites.
-include mk/kmod.mk
-include $(filter-out mk/kmod.mk,$(sort $(wildcard mk/*.mk)))
+# libkmod and lib/'s archives first: the programs use their variables in their prerequisites.
+include mk/kmod.mk mk/lib.mk
+include $(filter-out mk/kmod.mk mk/lib.mk,$(sort $(wildcard mk/*.mk)))
 
 .PHONY: all deps check check-clean install demo qemu-test bench clean
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "iommucfg.h"
+#include "needs-unit.h"
 #include "policy.h"
 #include "rootfs.h"
 
@@ -101,9 +102,9 @@ static void put_echo(FILE *f, int prio, const char *fmt, ...)
 	fputc('\n', f);
 }
 
-static void write_unit_text(FILE *f, const struct iommu_report *r)
+static void write_unit_text(FILE *f, const struct findings *r, const struct iommu_verdict *v)
 {
-	bool fail = r->inactive_now || r->inactive_next;
+	bool fail = v->inactive_now || v->inactive_next;
 	size_t i, problems = 0;
 
 	for (i = 0; i < r->n_findings; i++)
@@ -115,7 +116,7 @@ static void write_unit_text(FILE *f, const struct iommu_report *r)
 	      "Description=Report problems of the IOMMU setup for gpu-vfio\n"
 	      "Documentation=man:gpu-vfio-generator(8) man:gpu-vfio(8)\n",
 	      f);
-	fprintf(f, "SourcePath=%s\n", r->source_path);
+	fprintf(f, "SourcePath=%s\n", v->source_path);
 	fputs("\n"
 	      "[Service]\n"
 	      "Type=oneshot\n"
@@ -153,13 +154,13 @@ static void write_unit_text(FILE *f, const struct iommu_report *r)
 	      "SystemCallErrorNumber=EPERM\n"
 	      "UMask=0077\n",
 	      f);
-	if (r->inactive_now)
+	if (v->inactive_now)
 		put_echo(f, 3, "no IOMMU is active, so no GPU can be given to a VM");
-	else if (r->inactive_next)
+	else if (v->inactive_next)
 		put_echo(f, 3, "the IOMMU will be off after the next boot");
 	put_echo(f, 4, "%zu problem%s with the IOMMU setup or the policy (gpu-vfio check lists every check)",
 		 problems, problems == 1 ? "" : "s");
-	put_echo(f, 4, "the next boot's kernel command line is set in %s", r->source_path);
+	put_echo(f, 4, "the next boot's kernel command line is set in %s", v->source_path);
 	for (i = 0; i < r->n_findings; i++) {
 		const struct finding *fi = &r->findings[i];
 
@@ -175,7 +176,7 @@ static void write_unit_text(FILE *f, const struct iommu_report *r)
 		fputs("ExecStart=/bin/false\n", f);
 }
 
-static int write_unit(const char *dest, const struct iommu_report *r)
+static int write_unit(const char *dest, const struct findings *r, const struct iommu_verdict *v)
 {
 	char path[4096], link[4096];
 	FILE *f;
@@ -193,7 +194,7 @@ static int write_unit(const char *dest, const struct iommu_report *r)
 		close(fd);
 		return e;
 	}
-	write_unit_text(f, r);
+	write_unit_text(f, r, v);
 	if (fflush(f) != 0 || ferror(f)) {
 		e = -errno;
 		fclose(f);
@@ -211,19 +212,20 @@ static int write_unit(const char *dest, const struct iommu_report *r)
 }
 
 /* An invalid policy counts as claiming something: the unit then names its errors. */
-static void add_policy_findings(struct iommu_report *r, const struct policy *p)
+static void add_policy_findings(struct findings *r, const struct policy *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_errors; i++)
-		iommu_report_add(r, "policy", SEV_WARN, false, "fix the policy (gpu-vfio validate)",
-				 "invalid policy, nothing was claimed at boot: %s", p->errors[i]);
+		findings_add(r, "policy", SEV_WARN, "fix the policy (gpu-vfio validate)",
+			     "invalid policy, nothing was claimed at boot: %s", p->errors[i]);
 }
 
 static int run(const char *dest, const char *dest_early, const char *dest_late)
 {
 	const char *root = getenv("GPU_VFIO_ROOT");
-	struct iommu_report report = { 0 };
+	struct findings report = { 0 };
+	struct iommu_verdict verdict;
 	struct iommu_facts facts;
 	struct policy policy = { 0 };
 	int rootfd, r;
@@ -255,30 +257,30 @@ static int run(const char *dest, const char *dest_early, const char *dest_late)
 		policy_free(&policy);
 		return r;
 	}
-	iommu_analyse(&facts, &report);
+	iommu_analyse(&facts, &report, &verdict);
 	add_policy_findings(&report, &policy);
 	policy_free(&policy);
 	iommu_facts_free(&facts);
 	if (report.oom) {
-		iommu_report_free(&report);
+		findings_free(&report);
 		log_msg(3, "out of memory");
 		return -ENOMEM;
 	}
 
 	r = 0;
-	if (iommu_report_needs_unit(&report)) {
-		r = write_unit(dest, &report);
+	if (generator_needs_unit(&report)) {
+		r = write_unit(dest, &report, &verdict);
 		if (r < 0)
 			log_msg(3, "cannot write %s/" UNIT ": %s", dest, strerror(-r));
 		else
-			log_msg(report.inactive_now || report.inactive_next ? 3 : 4,
+			log_msg(verdict.inactive_now || verdict.inactive_next ? 3 : 4,
 				"%s, see " UNIT " (configured in %s)",
-				report.inactive_now	 ? "no IOMMU is active"
-				: report.inactive_next ? "the IOMMU will be off after the next boot"
-						       : "problems with the IOMMU setup or the policy",
-				report.source_path);
+				verdict.inactive_now ? "no IOMMU is active" :
+				verdict.inactive_next ? "the IOMMU will be off after the next boot" :
+							"problems with the IOMMU setup or the policy",
+				verdict.source_path);
 	}
-	iommu_report_free(&report);
+	findings_free(&report);
 	return r;
 }
 

@@ -14,133 +14,23 @@
 
 #include "cmd-check.h"
 #include "esp.h"
+#include "findings.h"
 #include "iommucfg.h"
 #include "iommufd.h"
 #include "isolation.h"
 #include "json.h"
+#include "modfiles.h"
 #include "modules.h"
 #include "pci.h"
 #include "plan.h"
 #include "policy.h"
 #include "rootfs.h"
 
-/* Does modules.dep / modules.builtin list the module file (any compression)? The path
- * is matched after a '/', so "vfio-pci" does not match "nvgrace-gpu-vfio-pci". When path
- * is set, the listed path (the text up to the match's ':' or end of line) is copied there. */
-static bool lists_module(const char *text, const char *file, char *path, size_t size)
-{
-	size_t len = strlen(file);
-	const char *p = text;
-
-	while ((p = strstr(p, file))) {
-		bool start = p > text && p[-1] == '/';
-		char next = p[len];
-
-		if (start && (next == ':' || next == '.' || next == '\n' || next == '\0')) {
-			const char *b = p, *e = p + strcspn(p, ":\n");
-
-			while (b > text && b[-1] != '\n')
-				b--;
-			if (path && (size_t)(e - b) < size) {
-				memcpy(path, b, (size_t)(e - b));
-				path[e - b] = '\0';
-			}
-			return true;
-		}
-		p += len;
-	}
-	return false;
-}
-
-/* 2: built in, 1: a module (its modules.dep path in path), 0: neither, -ENOENT: no
- * modules.dep. */
-static int module_state(int rootfd, const char *kver, const char *a, const char *b,
-			char *path, size_t size)
-{
-	char file[PATH_MAX], *text;
-	bool found;
-
-	*path = '\0';
-	(void)snprintf(file, sizeof(file), "/lib/modules/%s/modules.builtin", kver);
-	if (root_read_alloc(rootfd, file, &text, NULL) == 0) {
-		found = lists_module(text, a, NULL, 0) || lists_module(text, b, NULL, 0);
-		free(text);
-		if (found)
-			return 2;
-	}
-	(void)snprintf(file, sizeof(file), "/lib/modules/%s/modules.dep", kver);
-	if (root_read_alloc(rootfd, file, &text, NULL) == 0) {
-		found = lists_module(text, a, path, size) || lists_module(text, b, path, size);
-		free(text);
-		return found ? 1 : 0;
-	}
-	return -ENOENT;
-}
-
-/* The format of a module file from its magic, as libkmod and the kernel tell it. */
-static enum module_compression compression_of(const unsigned char *head, size_t len)
-{
-	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-	static const unsigned char zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
-	static const unsigned char gzip[] = { 0x1f, 0x8b };
-
-	if (len >= sizeof(xz) && memcmp(head, xz, sizeof(xz)) == 0)
-		return MODULE_COMP_XZ;
-	if (len >= sizeof(zstd) && memcmp(head, zstd, sizeof(zstd)) == 0)
-		return MODULE_COMP_ZSTD;
-	if (len >= sizeof(gzip) && memcmp(head, gzip, sizeof(gzip)) == 0)
-		return MODULE_COMP_GZIP;
-	return MODULE_COMP_NONE;
-}
-
-static const char *compression_name(enum module_compression c)
-{
-	static const char *const names[] = { [MODULE_COMP_NONE] = "none", [MODULE_COMP_XZ] = "xz",
-					     [MODULE_COMP_ZSTD] = "zstd",
-					     [MODULE_COMP_GZIP] = "gzip" };
-
-	return names[c];
-}
-
-/* The kernel's in-kernel module decompression (CONFIG_MODULE_DECOMPRESS), as libkmod reads
- * it: /sys/module/compression names one format; absent, the kernel takes ELF files only. */
-static enum module_compression kernel_compression(int rootfd)
-{
-	char buf[32];
-
-	if (root_read(rootfd, "sys/module/compression", buf, sizeof(buf)) <= 0)
-		return MODULE_COMP_NONE;
-	if (strcmp(buf, "xz") == 0)
-		return MODULE_COMP_XZ;
-	if (strcmp(buf, "zstd") == 0)
-		return MODULE_COMP_ZSTD;
-	if (strcmp(buf, "gzip") == 0)
-		return MODULE_COMP_GZIP;
-	return MODULE_COMP_NONE;
-}
-
-/* Reads the first bytes of the module file; -errno when it cannot be opened. */
-static int module_head(int rootfd, const char *path, enum module_compression *ret)
-{
-	unsigned char head[8];
-	ssize_t n;
-	int fd;
-
-	fd = openat(rootfd, root_rel(path), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, head, sizeof(head));
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	*ret = compression_of(head, (size_t)n);
-	return 0;
-}
 
 /* One module file, as a load would read it: its compression, who decompresses it (the
  * kernel when /sys/module/compression names its format, else libkmod in this binary), and
  * its modinfo read through libkmod, which proves the decoder works. */
-static void check_module_file(struct iommu_report *r, int rootfd, struct modules *m,
+static void check_module_file(struct findings *r, int rootfd, struct modules *m,
 			      const char *kver, const char *name, const char *dep_path,
 			      enum module_compression kernel)
 {
@@ -157,9 +47,9 @@ static void check_module_file(struct iommu_report *r, int rootfd, struct modules
 		       kver, kver);
 	q = module_head(rootfd, path, &comp);
 	if (q < 0) {
-		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
-				 "%s: %s (listed in modules.dep) cannot be opened: %s", name, path,
-				 strerror(-q));
+		findings_add(r, "vfio-modules", SEV_FAIL, fix,
+			     "%s: %s (listed in modules.dep) cannot be opened: %s", name, path,
+			     strerror(-q));
 		return;
 	}
 	cname = compression_name(comp);
@@ -176,38 +66,38 @@ static void check_module_file(struct iommu_report *r, int rootfd, struct modules
 	if (!by_kernel && !modules_can_decompress(comp)) {
 		(void)snprintf(fix, sizeof(fix), "decompress the modules of %s (unxz/unzstd/gunzip, then depmod -a %s), or use a gpu-vfio built with the %s decoder",
 			       kver, kver, cname);
-		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
-				 "%s: %s is %s-compressed, the kernel decompresses %s and this binary has no %s decoder: loading it fails (Exec format error)",
-				 name, path, cname,
-				 kernel == MODULE_COMP_NONE ? "no module" : compression_name(kernel), cname);
+		findings_add(r, "vfio-modules", SEV_FAIL, fix,
+			     "%s: %s is %s-compressed, the kernel decompresses %s and this binary has no %s decoder: loading it fails (Exec format error)",
+			     name, path, cname,
+			     kernel == MODULE_COMP_NONE ? "no module" : compression_name(kernel), cname);
 		return;
 	}
 	if (by_kernel && !modules_can_decompress(comp)) {
-		iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
-				 "%s: %s is %s (this binary has no %s decoder, so its modinfo is not read)",
-				 name, path, how, cname);
+		findings_add(r, "vfio-modules", SEV_OK, NULL,
+			     "%s: %s is %s (this binary has no %s decoder, so its modinfo is not read)",
+			     name, path, how, cname);
 		return;
 	}
 	q = modules_modinfo(m, dep_path, &info);
 	if (q < 0) {
-		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
-				 "%s: %s is %s, but libkmod cannot read it (%s): the file is damaged",
-				 name, path, how, strerror(-q));
+		findings_add(r, "vfio-modules", SEV_FAIL, fix,
+			     "%s: %s is %s, but libkmod cannot read it (%s): the file is damaged",
+			     name, path, how, strerror(-q));
 		return;
 	}
 	if (strncmp(info.vermagic, kver, klen) != 0 ||
 	    (info.vermagic[klen] != ' ' && info.vermagic[klen] != '\0')) {
-		iommu_report_add(r, "vfio-modules", SEV_FAIL, false, fix,
-				 "%s: %s is built for another kernel (vermagic \"%s\"): %s refuses it",
-				 name, path, info.vermagic, kver);
+		findings_add(r, "vfio-modules", SEV_FAIL, fix,
+			     "%s: %s is built for another kernel (vermagic \"%s\"): %s refuses it",
+			     name, path, info.vermagic, kver);
 		return;
 	}
-	iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
-			 "%s: %s is %s; modinfo: name %s, vermagic matches %s", name, path, how,
-			 info.name, kver);
+	findings_add(r, "vfio-modules", SEV_OK, NULL,
+		     "%s: %s is %s; modinfo: name %s, vermagic matches %s", name, path, how,
+		     info.name, kver);
 }
 
-static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
+static void check_modules(struct findings *r, int rootfd, const char *kver)
 {
 	static const struct {
 		const char *name, *dash, *underscore, *config;
@@ -224,15 +114,15 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 	size_t i;
 
 	if (!*kver) {
-		iommu_report_add(r, "vfio-modules", SEV_WARN, false, NULL,
-				 "cannot tell the running kernel's version (/proc/sys/kernel/osrelease)");
+		findings_add(r, "vfio-modules", SEV_WARN, NULL,
+			     "cannot tell the running kernel's version (/proc/sys/kernel/osrelease)");
 		return;
 	}
 	(void)snprintf(dir, sizeof(dir), "/lib/modules/%s", kver);
 	if (!root_exists(rootfd, dir)) {
-		iommu_report_add(r, "vfio-modules", SEV_FAIL, false,
-				 "install the modules package of the running kernel",
-				 "%s does not exist: no module can be loaded", dir);
+		findings_add(r, "vfio-modules", SEV_FAIL, 
+			     "install the modules package of the running kernel",
+			     "%s does not exist: no module can be loaded", dir);
 		return;
 	}
 	for (i = 0; i < N_MODS; i++) {
@@ -240,22 +130,22 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 				      sizeof(dep_path[i]));
 
 		if (st == 2)
-			iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
-					 "%s is built into %s (gpu-vfio binds with driver_override, so modprobe options do not matter)",
-					 mods[i].name, kver);
+			findings_add(r, "vfio-modules", SEV_OK, NULL,
+				     "%s is built into %s (gpu-vfio binds with driver_override, so modprobe options do not matter)",
+				     mods[i].name, kver);
 		else if (st == 1)
-			iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
-					 "%s is a module of %s", mods[i].name, kver);
+			findings_add(r, "vfio-modules", SEV_OK, NULL,
+				     "%s is a module of %s", mods[i].name, kver);
 		else if (st == 0)
-			iommu_report_add(r, "vfio-modules", SEV_FAIL, false,
-					 "use a kernel built with the option named in the message",
-					 "%s is neither a module of %s nor built in (%s)", mods[i].name,
-					 kver, mods[i].config);
+			findings_add(r, "vfio-modules", SEV_FAIL, 
+				     "use a kernel built with the option named in the message",
+				     "%s is neither a module of %s nor built in (%s)", mods[i].name,
+				     kver, mods[i].config);
 		else
-			iommu_report_add(r, "vfio-modules", SEV_WARN, false,
-					 "run depmod -a for the running kernel",
-					 "%s/modules.dep is missing: cannot tell whether %s is available",
-					 dir, mods[i].name);
+			findings_add(r, "vfio-modules", SEV_WARN, 
+				     "run depmod -a for the running kernel",
+				     "%s/modules.dep is missing: cannot tell whether %s is available",
+				     dir, mods[i].name);
 		if (st == 1 && dep_path[i][0])
 			files = true;
 		else
@@ -267,12 +157,12 @@ static void check_modules(struct iommu_report *r, int rootfd, const char *kver)
 		return;
 	kernel = kernel_compression(rootfd);
 	if (kernel == MODULE_COMP_NONE)
-		iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
-				 "the kernel decompresses no module itself (no /sys/module/compression): libkmod decompresses compressed ones");
+		findings_add(r, "vfio-modules", SEV_OK, NULL,
+			     "the kernel decompresses no module itself (no /sys/module/compression): libkmod decompresses compressed ones");
 	else
-		iommu_report_add(r, "vfio-modules", SEV_OK, false, NULL,
-				 "the kernel decompresses %s modules itself (/sys/module/compression)",
-				 compression_name(kernel));
+		findings_add(r, "vfio-modules", SEV_OK, NULL,
+			     "the kernel decompresses %s modules itself (/sys/module/compression)",
+			     compression_name(kernel));
 	for (i = 0; i < N_MODS; i++)
 		if (dep_path[i][0])
 			check_module_file(r, rootfd, m, kver, mods[i].name, dep_path[i], kernel);
@@ -305,7 +195,7 @@ static int cdev_evidence(int rootfd, char *addr, size_t addr_size, char *cdev, s
 
 /* iommufd and the VFIO device cdevs (Linux 6.6+): information only. Without them VMs use the
  * /dev/vfio/GROUP interface, which every VFIO kernel has, so neither is ever a failure. */
-static void check_iommufd(struct iommu_report *r, int rootfd, const char *kver)
+static void check_iommufd(struct findings *r, int rootfd, const char *kver)
 {
 	char file[PATH_MAX], path[256], addr[PCI_ADDR_MAX], cdev[VFIO_CDEV_MAX], *config = NULL;
 	char fd_opt = 0, cdev_opt = 0;
@@ -321,74 +211,74 @@ static void check_iommufd(struct iommu_report *r, int rootfd, const char *kver)
 		mod = module_state(rootfd, kver, "iommufd.ko", "iommufd.ko", path, sizeof(path));
 	}
 	if (iommufd_present(rootfd))
-		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
-				 "iommufd is available (/dev/iommu)");
+		findings_add(r, "iommufd", SEV_OK, NULL,
+			     "iommufd is available (/dev/iommu)");
 	else if (mod == 2 || fd_opt == 'y')
-		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
-				 "iommufd is built into %s, but /dev/iommu is missing (no devtmpfs?): VMs use the group interface (/dev/vfio/GROUP), which works",
-				 kver);
+		findings_add(r, "iommufd", SEV_OK, NULL,
+			     "iommufd is built into %s, but /dev/iommu is missing (no devtmpfs?): VMs use the group interface (/dev/vfio/GROUP), which works",
+			     kver);
 	else if (mod == 1 || fd_opt == 'm')
-		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
-				 "iommufd is a module of %s, not loaded (/dev/iommu missing; modprobe iommufd to offer it): VMs use the group interface (/dev/vfio/GROUP), which works",
-				 kver);
+		findings_add(r, "iommufd", SEV_OK, NULL,
+			     "iommufd is a module of %s, not loaded (/dev/iommu missing; modprobe iommufd to offer it): VMs use the group interface (/dev/vfio/GROUP), which works",
+			     kver);
 	else
-		iommu_report_add(r, "iommufd", SEV_OK, false, NULL,
-				 "iommufd is not available (/dev/iommu missing, no iommufd module%s%s%s): VMs use the group interface (/dev/vfio/GROUP), which works",
-				 *kver ? " of " : "", kver,
-				 fd_opt == 'n' ? ", CONFIG_IOMMUFD is not set" : "");
+		findings_add(r, "iommufd", SEV_OK, NULL,
+			     "iommufd is not available (/dev/iommu missing, no iommufd module%s%s%s): VMs use the group interface (/dev/vfio/GROUP), which works",
+			     *kver ? " of " : "", kver,
+			     fd_opt == 'n' ? ", CONFIG_IOMMUFD is not set" : "");
 
 	seen = cdev_evidence(rootfd, addr, sizeof(addr), cdev, sizeof(cdev));
 	if (seen == 1)
-		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
-				 "the kernel gives VFIO devices a cdev: %s has /dev/vfio/devices/%s",
-				 addr, cdev);
+		findings_add(r, "vfio-cdev", SEV_OK, NULL,
+			     "the kernel gives VFIO devices a cdev: %s has /dev/vfio/devices/%s",
+			     addr, cdev);
 	else if (seen == 0)
-		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
-				 "the kernel gives VFIO devices no cdev (%s has vfio-dev/%s but no char device: CONFIG_VFIO_DEVICE_CDEV not set): VMs use the group interface (/dev/vfio/GROUP), which works",
-				 addr, cdev);
+		findings_add(r, "vfio-cdev", SEV_OK, NULL,
+			     "the kernel gives VFIO devices no cdev (%s has vfio-dev/%s but no char device: CONFIG_VFIO_DEVICE_CDEV not set): VMs use the group interface (/dev/vfio/GROUP), which works",
+			     addr, cdev);
 	else if (cdev_opt == 'n')
-		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
-				 "the kernel gives VFIO devices no cdev (CONFIG_VFIO_DEVICE_CDEV is not set in %s): VMs use the group interface (/dev/vfio/GROUP), which works",
-				 file);
+		findings_add(r, "vfio-cdev", SEV_OK, NULL,
+			     "the kernel gives VFIO devices no cdev (CONFIG_VFIO_DEVICE_CDEV is not set in %s): VMs use the group interface (/dev/vfio/GROUP), which works",
+			     file);
 	else if (cdev_opt == 'y')
-		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
-				 "the kernel gives VFIO devices a cdev (/dev/vfio/devices/vfioN; CONFIG_VFIO_DEVICE_CDEV=y in %s)",
-				 file);
+		findings_add(r, "vfio-cdev", SEV_OK, NULL,
+			     "the kernel gives VFIO devices a cdev (/dev/vfio/devices/vfioN; CONFIG_VFIO_DEVICE_CDEV=y in %s)",
+			     file);
 	else
-		iommu_report_add(r, "vfio-cdev", SEV_OK, false, NULL,
-				 "cannot tell whether the kernel gives VFIO devices a cdev (no device has a vfio-dev/vfioN entry, and no readable /boot/config-%s names CONFIG_VFIO_DEVICE_CDEV)",
-				 kver);
+		findings_add(r, "vfio-cdev", SEV_OK, NULL,
+			     "cannot tell whether the kernel gives VFIO devices a cdev (no device has a vfio-dev/vfioN entry, and no readable /boot/config-%s names CONFIG_VFIO_DEVICE_CDEV)",
+			     kver);
 }
 
-static void check_policy(struct iommu_report *r, const struct policy *p, int load_result)
+static void check_policy(struct findings *r, const struct policy *p, int load_result)
 {
 	size_t i;
 
 	if (load_result == 0) {
 		if (p->n_files == 0)
-			iommu_report_add(r, "policy", SEV_WARN, false,
-					 "write " POLICY_MAIN " (see gpu-vfio.conf(5))",
-					 "no policy file: nothing is claimed at boot");
+			findings_add(r, "policy", SEV_WARN, 
+				     "write " POLICY_MAIN " (see gpu-vfio.conf(5))",
+				     "no policy file: nothing is claimed at boot");
 		else
-			iommu_report_add(r, "policy", SEV_OK, false, NULL,
-					 "the policy is valid: %zu rule%s in %zu file%s%s", p->n_rules,
-					 p->n_rules == 1 ? "" : "s", p->n_files,
-					 p->n_files == 1 ? "" : "s",
-					 policy_has_claim(p) ? "" : ", none of them claims anything");
+			findings_add(r, "policy", SEV_OK, NULL,
+				     "the policy is valid: %zu rule%s in %zu file%s%s", p->n_rules,
+				     p->n_rules == 1 ? "" : "s", p->n_files,
+				     p->n_files == 1 ? "" : "s",
+				     policy_has_claim(p) ? "" : ", none of them claims anything");
 		return;
 	}
 	for (i = 0; i < p->n_errors; i++)
-		iommu_report_add(r, "policy", SEV_FAIL, false,
-				 "correct the policy; gpu-vfio validate lists every error", "%s",
-				 p->errors[i]);
+		findings_add(r, "policy", SEV_FAIL, 
+			     "correct the policy; gpu-vfio validate lists every error", "%s",
+			     p->errors[i]);
 	if (p->n_errors == 0)
-		iommu_report_add(r, "policy", SEV_FAIL, false, NULL, "cannot read the policy: %s",
-				 strerror(-load_result));
+		findings_add(r, "policy", SEV_FAIL, NULL, "cannot read the policy: %s",
+			     strerror(-load_result));
 }
 
 /* Isolation that is not real must be said out loud: each override of the IOMMU's isolation,
  * where it is set, and what it costs. Silent when there is none. */
-static void check_isolation(struct iommu_report *r, int rootfd, const char *cmdline)
+static void check_isolation(struct findings *r, int rootfd, const char *cmdline)
 {
 	static const struct {
 		const char *consequence, *fix;
@@ -413,9 +303,9 @@ static void check_isolation(struct iommu_report *r, int rootfd, const char *cmdl
 	for (k = 0; k < ISO_KINDS; k++) {
 		if (!iso.kind[k].on)
 			continue;
-		iommu_report_add(r, "isolation", SEV_WARN, false, what[k].fix, "%s (%s, %s): %s",
-				 iso.kind[k].setting, isolation_kind_name((enum iso_kind)k),
-				 iso.kind[k].where, what[k].consequence);
+		findings_add(r, "isolation", SEV_WARN, what[k].fix, "%s (%s, %s): %s",
+			     iso.kind[k].setting, isolation_kind_name((enum iso_kind)k),
+			     iso.kind[k].where, what[k].consequence);
 	}
 }
 
@@ -425,7 +315,7 @@ static bool newer(const struct timespec *a, const struct timespec *b)
 }
 
 /* The initramfs must be built after every policy file, or boot applies an old policy. */
-static void check_initramfs(struct iommu_report *r, int rootfd, const char *kver,
+static void check_initramfs(struct findings *r, int rootfd, const char *kver,
 			    const struct policy *p, const char *policy_file)
 {
 	char image[PATH_MAX], fix[PATH_MAX + 64];
@@ -445,9 +335,9 @@ static void check_initramfs(struct iommu_report *r, int rootfd, const char *kver
 			(void)snprintf(fix, sizeof(fix),
 				       "build one with update-initramfs -c -k %s or dracut --kver %s",
 				       kver, kver);
-			iommu_report_add(r, "initramfs", SEV_WARN, false, fix,
-					 "no initramfs for %s (/boot/initrd.img-%s or /boot/initramfs-%s.img)",
-					 kver, kver, kver);
+			findings_add(r, "initramfs", SEV_WARN, fix,
+				     "no initramfs for %s (/boot/initrd.img-%s or /boot/initramfs-%s.img)",
+				     kver, kver, kver);
 			return;
 		}
 	}
@@ -472,36 +362,34 @@ static void check_initramfs(struct iommu_report *r, int rootfd, const char *kver
 		newest_name = POLICY_DROPIN_DIR;
 	}
 	if (!newest_name) {
-		iommu_report_add(r, "initramfs", SEV_OK, false, NULL, "%s exists; there is no policy file",
-				 image);
+		findings_add(r, "initramfs", SEV_OK, NULL, "%s exists; there is no policy file",
+			     image);
 		return;
 	}
 	if (newer(&newest, &img.st_mtim))
-		iommu_report_add(r, "initramfs", SEV_FAIL, false, fix,
-				 "%s is older than %s: the boot applies an old policy", image,
-				 newest_name);
+		findings_add(r, "initramfs", SEV_FAIL, fix,
+			     "%s is older than %s: the boot applies an old policy", image,
+			     newest_name);
 	else
-		iommu_report_add(r, "initramfs", SEV_OK, false, NULL,
-				 "%s was built after the last policy change", image);
+		findings_add(r, "initramfs", SEV_OK, NULL,
+			     "%s was built after the last policy change", image);
 }
 
-static void print_text(const struct iommu_report *r)
+static void print_text(const struct findings *r)
 {
-	static const char *const label[] = { [SEV_OK] = "ok", [SEV_WARN] = "warn",
-					     [SEV_FAIL] = "FAIL" };
 	size_t i;
 
 	for (i = 0; i < r->n_findings; i++) {
 		const struct finding *f = &r->findings[i];
 
-		printf("%-4s %s: %s", label[f->severity], f->name, f->message);
+		printf("%-4s %s: %s", severity_label(f->severity), f->name, f->message);
 		if (f->fix)
 			printf(" (fix: %s)", f->fix);
 		putchar('\n');
 	}
 }
 
-static void print_json(const struct iommu_report *r)
+static void print_json(const struct findings *r)
 {
 	size_t i;
 
@@ -523,14 +411,14 @@ static void print_json(const struct iommu_report *r)
 }
 
 /* The devices the policy wants: every one of them in a viable group, or what is in the way. */
-static void check_devices(struct iommu_report *r, int rootfd, const struct policy *p)
+static void check_devices(struct findings *r, int rootfd, const struct policy *p)
 {
 	size_t i, wanted = 0, problems = 0;
 	struct pci_machine m;
 	struct plan plan;
 
 	if (pci_scan(rootfd, &m) < 0) {
-		iommu_report_add(r, "devices", SEV_FAIL, false, NULL, "cannot read the PCI devices");
+		findings_add(r, "devices", SEV_FAIL, NULL, "cannot read the PCI devices");
 		return;
 	}
 	if (plan_build(rootfd, &m, p, &plan) < 0) {
@@ -546,33 +434,35 @@ static void check_devices(struct iommu_report *r, int rootfd, const struct polic
 		if (e->action != ACT_BLOCKED)
 			continue;
 		problems++;
-		iommu_report_add(r, "devices", SEV_FAIL, false,
-				 "see gpu-vfio plan; move the card to another slot, or keep the device",
-				 "%s (%04x:%04x) is blocked: %s", m.devs[i].address, m.devs[i].vendor,
-				 m.devs[i].device, e->reason);
+		findings_add(r, "devices", SEV_FAIL, 
+			     "see gpu-vfio plan; move the card to another slot, or keep the device",
+			     "%s (%04x:%04x) is blocked: %s", m.devs[i].address, m.devs[i].vendor,
+			     m.devs[i].device, e->reason);
 	}
 	if (!problems && policy_has_claim(p) && wanted)
-		iommu_report_add(r, "devices", SEV_OK, false, NULL,
-				 "%zu device%s wanted by the policy, every one in a viable IOMMU group",
-				 wanted, wanted == 1 ? "" : "s");
+		findings_add(r, "devices", SEV_OK, NULL,
+			     "%zu device%s wanted by the policy, every one in a viable IOMMU group",
+			     wanted, wanted == 1 ? "" : "s");
 	else if (!problems && policy_has_claim(p))
-		iommu_report_add(r, "devices", SEV_WARN, false, "check the ids with gpu-vfio status",
-				 "no device matches the policy's claim rules");
+		findings_add(r, "devices", SEV_WARN, "check the ids with gpu-vfio status",
+			     "no device matches the policy's claim rules");
 	plan_free(&plan);
 	pci_machine_free(&m);
 }
 
-int check_run(int rootfd, const char *policy_file, struct iommu_report *report)
+int check_run(int rootfd, const char *policy_file, struct findings *report,
+	      struct iommu_verdict *verdict)
 {
 	struct policy policy = { 0 };
 	struct iommu_facts facts;
 	int r, q;
 
 	memset(report, 0, sizeof(*report));
+	memset(verdict, 0, sizeof(*verdict));
 	r = iommu_facts_gather(&facts, rootfd, NULL);
 	if (r < 0)
 		return r;
-	iommu_analyse(&facts, report);
+	iommu_analyse(&facts, report, verdict);
 	check_modules(report, rootfd, facts.kver);
 	check_iommufd(report, rootfd, facts.kver);
 	check_isolation(report, rootfd, facts.effective);
@@ -589,25 +479,26 @@ int check_run(int rootfd, const char *policy_file, struct iommu_report *report)
 
 int cmd_check(int rootfd, const char *policy_file, bool json)
 {
-	struct iommu_report report;
+	struct iommu_verdict verdict;
+	struct findings report;
 	int r;
 
-	r = check_run(rootfd, policy_file, &report);
+	r = check_run(rootfd, policy_file, &report, &verdict);
 	if (r < 0) {
 		if (report.oom)
 			fprintf(stderr, "gpu-vfio: check: out of memory\n");
 		else
 			fprintf(stderr, "gpu-vfio: check: cannot read the IOMMU setup: %s\n",
 				strerror(-r));
-		iommu_report_free(&report);
+		findings_free(&report);
 		return 1;
 	}
 	if (json)
 		print_json(&report);
 	else
 		print_text(&report);
-	r = iommu_report_worst(&report) == SEV_FAIL ? 1 : 0;
-	iommu_report_free(&report);
+	r = findings_worst(&report) == SEV_FAIL ? 1 : 0;
+	findings_free(&report);
 	if (fflush(stdout) != 0)
 		return 1;
 	return r;

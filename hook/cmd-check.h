@@ -4,12 +4,15 @@
 
 #include <stdbool.h>
 
+#include "findings.h"
 #include "iommucfg.h"
 
-/* Run every check against the root into *report; free it with iommu_report_free() whatever
- * is returned. Returns 0; -ENOMEM when findings were lost (report->oom, the IOMMU verdict
- * still stands); or another -errno when the IOMMU setup cannot be read (report empty). */
-int check_run(int rootfd, const char *policy_file, struct iommu_report *report);
+/* Run every check against the root into *report and the IOMMU's verdict into *verdict; free
+ * the report with findings_free() whatever is returned. Returns 0; -ENOMEM when findings
+ * were lost (report->oom, the IOMMU verdict still stands); or another -errno when the IOMMU
+ * setup cannot be read (report empty). */
+int check_run(int rootfd, const char *policy_file, struct findings *report,
+	      struct iommu_verdict *verdict);
 
 /* Run every check against the root; print one line per check (or JSON with json).
  * policy_file: a host path replacing /etc/gpu-vfio.conf + /etc/gpu-vfio.d, or NULL.

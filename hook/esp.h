@@ -4,9 +4,11 @@
 
 #include <limits.h>
 
-struct iommu_report;
+#include "blockdev.h"
 
-#define ESP_UUID_MAX 128
+struct findings;
+
+#define ESP_UUID_MAX BLOCKDEV_UUID_MAX
 
 /* What a GRUB stub on the ESP says: find a filesystem by UUID, then load PREFIX/grub.cfg. */
 struct esp_stub {
@@ -24,4 +26,4 @@ int esp_stub_parse(const char *text, struct esp_stub *ret);
  * /efi/EFI/ * /grub.cfg: its UUID, resolved through udev's /dev/disk/by-uuid links, must be
  * the filesystem that holds /boot/grub (or /boot/grub2), and its prefix that directory's path
  * on it. Appends one "esp" finding per stub; nothing on BIOS machines or without a stub. */
-void esp_check(int rootfd, struct iommu_report *r);
+void esp_check(int rootfd, struct findings *r);

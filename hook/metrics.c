@@ -121,7 +121,7 @@ struct checks {
 };
 
 /* The worst finding of each check, in the doctor's order. */
-static void collect_checks(const struct iommu_report *ir, struct checks *ch)
+static void collect_checks(const struct findings *ir, struct checks *ch)
 {
 	size_t i, j;
 
@@ -145,16 +145,17 @@ static void collect_checks(const struct iommu_report *ir, struct checks *ch)
 /* The node's series, from one run of the doctor (gpu-vfio check). */
 static void write_node(FILE *f, const struct ctx *c, bool policy_valid)
 {
-	struct iommu_report ir;
+	struct iommu_verdict iommu;
+	struct findings ir;
 	struct checks ch = { .n = 0 };
 	int stale = -1, r;
 	size_t i;
 
-	r = check_run(c->rootfd, c->policy_file, &ir);
+	r = check_run(c->rootfd, c->policy_file, &ir, &iommu);
 	if (r == 0 || ir.oom) {
 		header(f, "gpu_vfio_iommu_active",
 		       "1 when an IOMMU is active on the running kernel (/sys/class/iommu).");
-		fprintf(f, "gpu_vfio_iommu_active %d\n", ir.inactive_now ? 0 : 1);
+		fprintf(f, "gpu_vfio_iommu_active %d\n", iommu.inactive_now ? 0 : 1);
 	}
 	header(f, "gpu_vfio_policy_valid", "1 when the policy (gpu-vfio.conf(5)) is valid.");
 	fprintf(f, "gpu_vfio_policy_valid %d\n", policy_valid ? 1 : 0);
@@ -166,7 +167,7 @@ static void write_node(FILE *f, const struct ctx *c, bool policy_valid)
 			if (strcmp(ch.name[i], "initramfs") == 0)
 				stale = ch.severity[i] == 2;
 	}
-	iommu_report_free(&ir);
+	findings_free(&ir);
 	/* Without a verdict the series is left out rather than reported as fresh. */
 	if (stale >= 0) {
 		header(f, "gpu_vfio_initramfs_stale",

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reader for the shell subset of /etc/default/grub and /etc/default/grub.d/ *.cfg. */
 #define _GNU_SOURCE 1
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "dirlist.h"
 #include "grubcfg.h"
 #include "rootfs.h"
 
@@ -428,18 +426,6 @@ int grub_defaults_parse_text(struct grub_defaults *g, const char *file, const ch
 	return 0;
 }
 
-static int cfg_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_cfg_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	return name[0] != '.' && len > 4 && strcmp(name + len - 4, ".cfg") == 0;
-}
-
 static int load_file(struct grub_defaults *g, int rootfd, const char *path)
 {
 	char *text;
@@ -455,55 +441,30 @@ static int load_file(struct grub_defaults *g, int rootfd, const char *path)
 
 int grub_defaults_load(struct grub_defaults *g, int rootfd)
 {
-	char **names = NULL;
-	size_t n = 0, i;
-	struct dirent *de;
-	int fd, r, count = 0;
-	DIR *d;
+	char **names;
+	int r, n, i, count = 0;
 
 	r = load_file(g, rootfd, GRUB_DEFAULTS_FILE);
 	if (r == -ENOMEM)
 		return r;
 	count += r > 0;
 
-	/* grub-mkconfig sources /etc/default/grub.d/ *.cfg in glob order after the main file. */
-	fd = openat(rootfd, root_rel(GRUB_DEFAULTS_DIR), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return count;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return count;
-	}
-	while ((de = readdir(d))) {
-		char **nn;
-
-		if (!is_cfg_name(de->d_name))
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*nn));
-		if (!nn)
-			break;
-		names = nn;
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			break;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cfg_name_cmp);
-	r = 0;
+	/* grub-mkconfig sources /etc/default/grub.d/ *.cfg in glob order after the main file;
+	 * a directory that cannot be read is skipped as an unreadable main file is. */
+	n = dir_list_at(rootfd, GRUB_DEFAULTS_DIR, ".cfg", DIR_LIST_REGULAR, &names);
+	if (n == -ENOMEM)
+		return n;
 	for (i = 0; i < n; i++) {
 		char path[512];
 
-		if (r != -ENOMEM) {
-			(void)snprintf(path, sizeof(path), "%s/%s", GRUB_DEFAULTS_DIR, names[i]);
-			r = load_file(g, rootfd, path);
-			count += r > 0;
-		}
-		free(names[i]);
+		(void)snprintf(path, sizeof(path), "%s/%s", GRUB_DEFAULTS_DIR, names[i]);
+		r = load_file(g, rootfd, path);
+		if (r == -ENOMEM)
+			break;
+		count += r > 0;
 	}
-	free(names);
+	if (n >= 0)
+		dir_list_free(names);
 	return r == -ENOMEM ? r : count;
 }
 

@@ -36,8 +36,8 @@ BENCH_KMOD_VARIANTS := $(filter-out all,$(KMOD_VARIANTS))
 $(foreach v,$(BENCH_KMOD_VARIANTS),$(BENCH_DIR)/gpu-vfio-$(v)): \
 $(BENCH_DIR)/gpu-vfio-%: $(B)/gpu-vfio.unstripped $(KMOD_DIR)/libkmod-%.o
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $(GPU_VFIO_OBJS) $(KMOD_DIR)/libkmod-$*.o \
-		$(STATIC_LDFLAGS)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $(GPU_VFIO_OBJS) $(LIB_STATIC) \
+		$(KMOD_DIR)/libkmod-$*.o $(STATIC_LDFLAGS)
 
 bench: $(B)/gpu-vfio $(foreach v,$(BENCH_KMOD_VARIANTS),$(BENCH_DIR)/gpu-vfio-$(v)) \
 	$(BENCH_DIR)/floor $(BENCH_DIR)/runtime $(BENCH_ROOT)/.fake/machine

@@ -19,27 +19,24 @@ FUZZ_CFLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g
 FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-FUZZ_HARNESSES := policy cmdline state sysfs
-FUZZ_SRCS_policy  := lib/policy.c lib/rootfs.c
-FUZZ_SRCS_cmdline := lib/cmdline.c
-FUZZ_SRCS_state   := hook/state.c hook/json.c lib/policy.c lib/rootfs.c
-FUZZ_SRCS_sysfs   := tests/fuzz/stub-modules.c hook/pci.c hook/plan.c hook/json.c \
-	lib/policy.c lib/rootfs.c
-FUZZ_HARNESSES += esp
-FUZZ_SRCS_esp := hook/esp.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c lib/rootfs.c
-ifneq ($(wildcard lib/grubcfg.h),)
-FUZZ_HARNESSES += grubcfg
-FUZZ_SRCS_grubcfg := lib/grubcfg.c lib/rootfs.c
-endif
+# The hook/ sources each harness needs besides lib/, which comes from $(LIB_FUZZ) (mk/lib.mk).
+FUZZ_HARNESSES := policy cmdline state sysfs esp grubcfg
+FUZZ_SRCS_policy  :=
+FUZZ_SRCS_cmdline :=
+FUZZ_SRCS_state   := hook/state.c hook/json.c
+FUZZ_SRCS_sysfs   := tests/fuzz/stub-modules.c hook/pci.c hook/plan.c hook/json.c
+FUZZ_SRCS_esp     := hook/esp.c hook/blockdev.c
+FUZZ_SRCS_grubcfg :=
 
 FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_HARNESSES))
 
 # One rule per harness: tests/fuzz/fuzz-H.c linked with the sources it exercises.
 define FUZZ_RULE
-$(B)/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRCS_$(1)) $(wildcard lib/*.h hook/*.h)
+$(B)/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRCS_$(1)) $(LIB_FUZZ) \
+		$(wildcard lib/*.h hook/*.h)
 	@scripts/ensure-deps.sh $(FUZZ_PKGS)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $(LIB_FUZZ)
 endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_RULE,$(h))))
 

@@ -6,16 +6,13 @@
 #   make check-generator            cmocka unit tests + golden trees -> build/results/generator
 #   make check-generator GOLDEN_UPDATE=1  rewrite the expected trees (review the diff!)
 
-GEN_SRCS := generator/gpu-vfio-generator.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c \
-	lib/rootfs.c lib/policy.c
-GEN_HDRS := lib/iommucfg.h lib/grubcfg.h lib/cmdline.h lib/rootfs.h lib/policy.h
+GEN_SRCS := $(sort $(wildcard generator/*.c))
+GEN_OBJS := $(patsubst %.c,$(B)/static/%.o,$(GEN_SRCS))
 # systemd provides systemd-analyze, which the golden tests use to verify generated units.
 GEN_TEST_PKGS := libcmocka-dev systemd
 DEPS_PKGS += $(GEN_TEST_PKGS)
 
-# Unit tests run on the host compiler with the sanitizers.
-GEN_UNIT_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Ilib -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -fno-sanitize-recover=all
+# Unit tests that check-generator runs; mk/unit.mk builds them.
 GEN_UNIT_TESTS := $(B)/unit/test-grubcfg $(B)/unit/test-iommucfg
 
 CHECK_TARGETS   += check-generator
@@ -25,24 +22,15 @@ INSTALL_TARGETS += install-generator
 
 all: $(B)/gpu-vfio-generator
 
-$(B)/gpu-vfio-generator: $(GEN_SRCS) $(GEN_HDRS)
+# More specific than the program's $(B)/static/%.o: no hook/ header, no libkmod.
+$(B)/static/generator/%.o: generator/%.c $(LIB_HDRS) $(wildcard generator/*.h)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@.unstripped $(GEN_SRCS) $(STATIC_LDFLAGS)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -c $< -o $@
+
+$(B)/gpu-vfio-generator: $(GEN_OBJS) $(LIB_STATIC)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@.unstripped $^ $(STATIC_LDFLAGS)
 	$(STRIP) -o $@ $@.unstripped
-
-$(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c lib/grubcfg.c lib/rootfs.c lib/grubcfg.h lib/rootfs.h
-	@scripts/ensure-deps.sh libcmocka-dev
-	@mkdir -p $(@D)
-	$(HOST_CC) $(GEN_UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-
-# Also covers `gpu-vfio check` (hook/cmd-check.c), which shares the analysis.
-$(B)/unit/test-iommucfg: tests/unit/test-iommucfg.c lib/iommucfg.c lib/grubcfg.c lib/cmdline.c \
-		lib/rootfs.c lib/policy.c hook/cmd-check.c hook/esp.c hook/isolation.c hook/json.c \
-		hook/pci.c hook/plan.c hook/iommufd.c tests/unit/mock-modules.c $(GEN_HDRS) \
-		hook/cmd-check.h hook/esp.h hook/isolation.h hook/json.h hook/iommufd.h
-	@scripts/ensure-deps.sh libcmocka-dev
-	@mkdir -p $(@D)
-	$(HOST_CC) $(GEN_UNIT_CFLAGS) -Ihook -o $@ $(filter %.c,$^) -lcmocka
 
 install-generator: $(B)/gpu-vfio-generator
 	install -d $(DESTDIR)$(LIBDIR_SYSTEMD)/system-generators

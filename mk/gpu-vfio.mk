@@ -3,8 +3,8 @@
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
-GPU_VFIO_SRCS := $(sort $(wildcard hook/*.c)) lib/rootfs.c lib/cmdline.c lib/policy.c \
-	lib/iommucfg.c lib/grubcfg.c
+# hook/ is the program's own; lib/ comes from its archive (mk/lib.mk).
+GPU_VFIO_SRCS := $(sort $(wildcard hook/*.c))
 GPU_VFIO_OBJS := $(patsubst %.c,$(B)/static/%.o,$(GPU_VFIO_SRCS))
 
 all: $(B)/gpu-vfio
@@ -13,7 +13,7 @@ $(B)/static/%.o: %.c $(wildcard lib/*.h hook/*.h) | $(KMOD_HDR)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) $(KMOD_CFLAGS) -Ihook -DVERSION='"$(VERSION)"' -c $< -o $@
 
-$(B)/gpu-vfio.unstripped: $(GPU_VFIO_OBJS) $(KMOD_OBJ)
+$(B)/gpu-vfio.unstripped: $(GPU_VFIO_OBJS) $(LIB_STATIC) $(KMOD_OBJ)
 	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $^ $(STATIC_LDFLAGS)
 
 $(B)/gpu-vfio: $(B)/gpu-vfio.unstripped

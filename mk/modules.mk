@@ -8,11 +8,11 @@ MODULES_TEST := $(B)/modules/test-modules
 CHECK_TARGETS += check-modules
 .PHONY: check-modules
 
-$(MODULES_TEST): tests/modules/test-modules.c hook/modules.c lib/rootfs.c hook/modules.h \
-		lib/rootfs.h $(KMOD_OBJ) | $(KMOD_HDR)
+$(MODULES_TEST): tests/modules/test-modules.c hook/modules.c hook/modules.h lib/rootfs.h \
+		$(LIB_STATIC) $(KMOD_OBJ) | $(KMOD_HDR)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(CFLAGS) $(STATIC_CFLAGS) $(KMOD_CFLAGS) -Ihook $(STATIC_LDFLAGS) -o $@ \
-		$(filter %.c,$^) $(KMOD_OBJ)
+		$(filter %.c,$^) $(LIB_STATIC) $(KMOD_OBJ)
 
 check-modules: $(MODULES_TEST) $(KMOD_DEPMOD)
 	@scripts/ensure-deps.sh $(GOLDEN_PKGS)

@@ -10,39 +10,48 @@ UNIT_PKGS := libcmocka-dev
 DEPS_PKGS += $(UNIT_PKGS)
 
 UNIT_CFLAGS := -std=gnu11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined -Ilib -Ihook -Itests/support -Itests/unit \
+	-fno-sanitize-recover=undefined -Ilib -Ihook -Igenerator -Itests/support -Itests/unit \
 	-DSRCDIR='"$(CURDIR)"'
 UNIT_LIBS := -lcmocka
 UNIT_ENV := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 
-UNIT_LIB_SRCS := lib/rootfs.c lib/cmdline.c lib/policy.c
+# lib/ comes from $(LIB_UNIT) (mk/lib.mk), built with UNIT_CFLAGS.
 UNIT_HELPER_SRCS := tests/unit/helpers.c tests/unit/mock-modules.c
 UNIT_ENGINE_SRCS := hook/pci.c hook/plan.c hook/claim.c hook/state.c hook/json.c hook/log.c \
 	hook/journal.c hook/lock.c hook/groupprobe.c hook/variants.c
-UNIT_HDRS := $(wildcard lib/*.h hook/*.h) tests/unit/helpers.h tests/support/fakekernel.h
+UNIT_HDRS := $(wildcard lib/*.h hook/*.h generator/*.h) tests/unit/helpers.h \
+	tests/support/fakekernel.h
 
 # Explicit lists: other test programs in tests/unit/ belong to other fragments.
 UNIT_TESTS := $(B)/unit/test-policy $(B)/unit/test-plan $(B)/unit/test-claim \
-	$(B)/unit/test-state $(B)/unit/test-esp
+	$(B)/unit/test-state $(B)/unit/test-esp $(B)/unit/test-dirlist
 
-$(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
+$(B)/unit/test-policy: tests/unit/test-policy.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+$(B)/unit/test-plan: tests/unit/test-plan.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+$(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS) \
+	tests/support/fakekernel.c
+$(B)/unit/test-state: tests/unit/test-state.c $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
+# The UEFI boot-loader check of `gpu-vfio check`; it files its findings in a findings list.
+$(B)/unit/test-esp: tests/unit/test-esp.c hook/esp.c hook/blockdev.c $(UNIT_HELPER_SRCS) \
 	$(UNIT_ENGINE_SRCS)
-$(B)/unit/test-plan: tests/unit/test-plan.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS)
-$(B)/unit/test-claim: tests/unit/test-claim.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS) tests/support/fakekernel.c
-$(B)/unit/test-state: tests/unit/test-state.c $(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) \
-	$(UNIT_ENGINE_SRCS)
-# The UEFI boot-loader check of `gpu-vfio check`; it files its findings in an iommu_report.
-$(B)/unit/test-esp: tests/unit/test-esp.c hook/esp.c lib/iommucfg.c lib/grubcfg.c \
-	$(UNIT_LIB_SRCS) $(UNIT_HELPER_SRCS) $(UNIT_ENGINE_SRCS)
 
-$(UNIT_TESTS): $(UNIT_HDRS)
+# The one directory listing of lib/.
+$(B)/unit/test-dirlist: tests/unit/test-dirlist.c
+
+# Run by check-generator (mk/generator.mk: GEN_UNIT_TESTS), built here like the others.
+# test-iommucfg also covers `gpu-vfio check` (hook/cmd-check.c), which shares the analysis,
+# and the generator's choice to write its unit (generator/needs-unit.c).
+$(B)/unit/test-grubcfg: tests/unit/test-grubcfg.c
+$(B)/unit/test-iommucfg: tests/unit/test-iommucfg.c hook/cmd-check.c hook/modfiles.c \
+	hook/esp.c hook/blockdev.c hook/isolation.c hook/json.c hook/pci.c hook/plan.c \
+	hook/iommufd.c generator/needs-unit.c tests/unit/mock-modules.c
+
+$(UNIT_TESTS) $(GEN_UNIT_TESTS): $(UNIT_HDRS) $(LIB_UNIT)
 	@scripts/ensure-deps.sh $(UNIT_PKGS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) $(UNIT_LIBS)
+	$(HOST_CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) $(LIB_UNIT) $(UNIT_LIBS)
 
-unit-tests: $(UNIT_TESTS)
+unit-tests: $(UNIT_TESTS) $(GEN_UNIT_TESTS)
 
 # Runs every program even when one fails; counts cmocka's summary lines.
 check-unit: $(UNIT_TESTS)

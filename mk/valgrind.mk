@@ -17,11 +17,11 @@ VALGRIND_KMOD_DEFS = $(shell kmod --version 2>/dev/null | tr ' ' '\n' | sed -n \
 	-e 's/^+XZ$$/-DMODULES_DECOMPRESS_XZ=1/p' -e 's/^+ZSTD$$/-DMODULES_DECOMPRESS_ZSTD=1/p' \
 	-e 's/^+ZLIB$$/-DMODULES_DECOMPRESS_GZIP=1/p')
 
-$(B)/valgrind/gpu-vfio: $(GPU_VFIO_SRCS) $(wildcard lib/*.h hook/*.h)
+$(B)/valgrind/gpu-vfio: $(GPU_VFIO_SRCS) $(LIB_VALGRIND) $(wildcard lib/*.h hook/*.h)
 	@scripts/ensure-deps.sh $(VALGRIND_PKGS)
 	@mkdir -p $(@D)
 	$(HOST_CC) -std=gnu11 -g -O1 $(WARN) -Ilib -Ihook -DVERSION='"$(VERSION)"' \
-		$(VALGRIND_KMOD_DEFS) -o $@ $(GPU_VFIO_SRCS) -lkmod
+		$(VALGRIND_KMOD_DEFS) -o $@ $(GPU_VFIO_SRCS) $(LIB_VALGRIND) -lkmod
 
 $(B)/valgrind/gpu-vfio-vg: $(B)/valgrind/gpu-vfio
 	printf '%s\n' '#!/bin/sh' \

@@ -13,7 +13,7 @@
 
 #include "esp.h"
 #include "helpers.h"
-#include "iommucfg.h"
+#include "findings.h"
 #include "rootfs.h"
 
 #define UUID_ROOT "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
@@ -87,7 +87,7 @@ static int mk_uefi(char *dir, size_t size, const char *stub, const char *mountin
 }
 
 /* Run the check and return its only finding (fails the test unless there is exactly one). */
-static const struct finding *only_finding(struct iommu_report *r, int rootfd)
+static const struct finding *only_finding(struct findings *r, int rootfd)
 {
 	esp_check(rootfd, r);
 	assert_false(r->oom);
@@ -102,16 +102,16 @@ static const struct finding *only_finding(struct iommu_report *r, int rootfd)
 	return &r->findings[0];
 }
 
-static void done(struct iommu_report *r, int rootfd, const char *dir)
+static void done(struct findings *r, int rootfd, const char *dir)
 {
-	iommu_report_free(r);
+	findings_free(r);
 	close(rootfd);
 	rm_tree(dir);
 }
 
 static void test_debian_root_holds_grub(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir), debian_stub, mountinfo_root);
@@ -132,7 +132,7 @@ static const char mountinfo_boot[] =
 
 static void test_separate_boot(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir),
@@ -153,7 +153,7 @@ static void test_separate_boot(void **state)
 /* The right filesystem, but the stub looks for /boot/grub on the /boot filesystem. */
 static void test_prefix_mismatch(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir),
@@ -181,7 +181,7 @@ static void test_mismatch_other_disk(void **state)
 	static const char mountinfo[] =
 		"22 1 259:5 / / rw,relatime shared:1 - ext4 /dev/nvme1n1p2 rw\n"
 		"30 22 259:1 / /boot/efi rw,relatime shared:30 - vfat /dev/nvme0n1p1 rw\n";
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	char path[512];
@@ -202,13 +202,13 @@ static void test_mismatch_other_disk(void **state)
 	assert_string_equal(f->fix, "reinstall GRUB for the disk that holds /boot/grub: "
 				    "grub-install, then update-grub; or point the stub's search at "
 				    "UUID " UUID_OTHER);
-	assert_int_equal(iommu_report_worst(&r), SEV_FAIL);
+	assert_int_equal(findings_worst(&r), SEV_FAIL);
 	done(&r, rootfd, dir);
 }
 
 static void test_uuid_unknown(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir),
@@ -234,7 +234,7 @@ static void test_rhel_stub(void **state)
 		"60 1 253:0 / / rw,relatime shared:1 - xfs /dev/mapper/rl-root rw\n"
 		"61 60 252:2 / /boot rw,relatime shared:29 - xfs /dev/vda2 rw\n"
 		"62 61 252:1 / /boot/efi rw,relatime shared:30 - vfat /dev/vda1 rw\n";
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd;
@@ -258,7 +258,7 @@ static void test_rhel_stub(void **state)
 	assert_int_equal(f->severity, SEV_OK);
 	assert_string_equal(f->message, "/boot/efi/EFI/rocky/grub.cfg loads /boot/grub2/grub.cfg "
 					"(UUID " UUID_OTHER " = vda2, which holds /boot)");
-	iommu_report_free(&r);
+	findings_free(&r);
 
 	/* The same stub pointing at the root filesystem: the grub2-mkconfig fix. */
 	memset(&r, 0, sizeof(r));
@@ -282,7 +282,7 @@ static void test_btrfs_subvolume(void **state)
 	static const char mountinfo[] =
 		"22 1 0:31 /@ / rw,relatime shared:1 - btrfs /dev/sda2 rw,subvol=/@\n"
 		"30 22 8:1 / /boot/efi rw,relatime shared:30 - vfat /dev/sda1 rw\n";
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir),
@@ -300,7 +300,7 @@ static void test_btrfs_subvolume(void **state)
 /* BIOS boot: the same files, no /sys/firmware/efi, no line. */
 static void test_not_uefi(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	char dir[256], path[512];
 	int rootfd = mk_uefi(dir, sizeof(dir), debian_stub, mountinfo_root);
 
@@ -314,7 +314,7 @@ static void test_not_uefi(void **state)
 /* A full grub.cfg on the ESP (no stub), systemd-boot, or no EFI directory: nothing to say. */
 static void test_stubless_esp(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir),
 			     "set timeout=5\n"
@@ -338,7 +338,7 @@ static void test_link_games(void **state)
 {
 	static const char *const targets[] = { "../../../..", "../../sda9/", ".", "../../sda2/.." };
 	char dir[256], path[512];
-	struct iommu_report r;
+	struct findings r;
 	const struct finding *f;
 	size_t i;
 	int rootfd = mk_uefi(dir, sizeof(dir), debian_stub, mountinfo_root);
@@ -355,7 +355,7 @@ static void test_link_games(void **state)
 		if (f->severity != SEV_WARN)
 			fail_msg("link to %s: %s", targets[i], f->message);
 		assert_non_null(strstr(f->message, "does not lead to a block device"));
-		iommu_report_free(&r);
+		findings_free(&r);
 	}
 	/* A UUID that is a path is no UUID: the stub is not used at all. */
 	memset(&r, 0, sizeof(r));
@@ -445,7 +445,7 @@ static void test_malformed(void **state)
 /* UUIDs are compared without case, as GRUB does; a garbage stub file costs no finding. */
 static void test_uuid_case_and_garbage_file(void **state)
 {
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
 	const struct finding *f;
 	char dir[256];
 	int rootfd = mk_uefi(dir, sizeof(dir),

@@ -265,6 +265,39 @@ static void test_load_order(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* Only regular files of grub.d are sourced (a link to one counts): a directory, a FIFO (which
+ * would block the reader) and a dangling link named *.cfg are left out. */
+static void test_load_regular_only(void **state)
+{
+	char dir[] = "/tmp/test-grubcfg.XXXXXX", path[4096];
+	struct grub_defaults g = { 0 };
+	int rootfd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "mkdir -p '%s/etc/default/grub.d/20-dir.cfg'", dir);
+	assert_int_equal(system(path), 0);
+	write_file(dir, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"main\"\n");
+	write_file(dir, "etc/default/grub.d/10-a.cfg",
+		   "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT a\"\n");
+	write_file(dir, "etc/default/target",
+		   "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT link\"\n");
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d/30-fifo.cfg", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d/40-dangling.cfg", dir);
+	assert_int_equal(symlink("../nowhere", path), 0);
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d/60-link.cfg", dir);
+	assert_int_equal(symlink("../target", path), 0);
+
+	rootfd = root_open(dir);
+	assert_true(rootfd >= 0);
+	assert_int_equal(grub_defaults_load(&g, rootfd), 3);
+	assert_string_equal(grub_defaults_final(&g, GRUB_LINUX_DEFAULT)->value, "main a link");
+	grub_defaults_free(&g);
+	close(rootfd);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_crlf_and_unterminated),
 		cmocka_unit_test(test_unassigned),
 		cmocka_unit_test(test_load_order),
+		cmocka_unit_test(test_load_regular_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

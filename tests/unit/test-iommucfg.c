@@ -15,6 +15,7 @@
 
 #include "cmd-check.h"
 #include "iommucfg.h"
+#include "needs-unit.h"
 #include "rootfs.h"
 
 static void test_intel_left_to_right(void **state)
@@ -116,7 +117,7 @@ static void facts_init(struct iommu_facts *f, const char *effective, enum boot_k
 	f->boot.n_entries = 1;
 }
 
-static const struct finding *find(const struct iommu_report *r, const char *name)
+static const struct finding *find(const struct findings *r, const char *name)
 {
 	size_t i;
 
@@ -129,25 +130,27 @@ static const struct finding *find(const struct iommu_report *r, const char *name
 static void test_all_good(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 
 	facts_init(&f, "root=x intel_iommu=on iommu=pt", BOOT_KERNEL_CMDLINE,
 		   "root=x intel_iommu=on iommu=pt");
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	assert_false(r.oom);
-	assert_false(iommu_report_needs_unit(&r));
-	assert_int_equal(iommu_report_worst(&r), SEV_OK);
-	assert_false(r.inactive_now);
-	assert_false(r.inactive_next);
-	assert_string_equal(r.source_path, "/etc/kernel/cmdline");
-	iommu_report_free(&r);
+	assert_false(generator_needs_unit(&r));
+	assert_int_equal(findings_worst(&r), SEV_OK);
+	assert_false(v.inactive_now);
+	assert_false(v.inactive_next);
+	assert_string_equal(v.source_path, "/etc/kernel/cmdline");
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
 static void test_inactive_missing_switch(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init(&f, "root=x", BOOT_KERNEL_CMDLINE, "root=x iommu=pt");
@@ -155,10 +158,10 @@ static void test_inactive_missing_switch(void **state)
 	f.n_groups = 0;
 	f.iommu_names[0] = '\0';
 	f.irq_remap = 0;
-	iommu_analyse(&f, &r);
-	assert_true(r.inactive_now);
-	assert_true(r.inactive_next);
-	assert_true(iommu_report_needs_unit(&r));
+	iommu_analyse(&f, &r, &v);
+	assert_true(v.inactive_now);
+	assert_true(v.inactive_next);
+	assert_true(generator_needs_unit(&r));
 	fi = find(&r, "next-boot-switch");
 	assert_non_null(fi);
 	assert_int_equal(fi->severity, SEV_FAIL);
@@ -167,7 +170,7 @@ static void test_inactive_missing_switch(void **state)
 	fi = find(&r, "interrupt-remapping");
 	assert_non_null(fi);
 	assert_int_equal(fi->severity, SEV_WARN);
-	iommu_report_free(&r);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
@@ -175,16 +178,17 @@ static void test_inactive_missing_switch(void **state)
 static void test_default_on_warns(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 
 	facts_init(&f, "root=x iommu=pt", BOOT_KERNEL_CMDLINE, "root=x iommu=pt");
-	iommu_analyse(&f, &r);
-	assert_false(r.inactive_now);
-	assert_false(r.inactive_next);
-	assert_true(iommu_report_needs_unit(&r));
+	iommu_analyse(&f, &r, &v);
+	assert_false(v.inactive_now);
+	assert_false(v.inactive_next);
+	assert_true(generator_needs_unit(&r));
 	assert_int_equal(find(&r, "kernel-switch")->severity, SEV_WARN);
 	assert_int_equal(find(&r, "next-boot-switch")->severity, SEV_WARN);
-	iommu_report_free(&r);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
@@ -192,18 +196,19 @@ static void test_default_on_warns(void **state)
 static void test_configured_off(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init(&f, "intel_iommu=on iommu=pt", BOOT_KERNEL_CMDLINE,
 		   "intel_iommu=on iommu=pt intel_iommu=off");
-	iommu_analyse(&f, &r);
-	assert_false(r.inactive_now);
-	assert_true(r.inactive_next);
+	iommu_analyse(&f, &r, &v);
+	assert_false(v.inactive_now);
+	assert_true(v.inactive_next);
 	fi = find(&r, "next-boot-switch");
 	assert_int_equal(fi->severity, SEV_FAIL);
 	assert_non_null(strstr(fi->fix, "remove \"intel_iommu=off\" from /etc/kernel/cmdline"));
-	iommu_report_free(&r);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
@@ -211,21 +216,22 @@ static void test_configured_off(void **state)
 static void test_amd_meaningless_is_minor(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init(&f, "amd_iommu=on iommu=pt", BOOT_KERNEL_CMDLINE, "amd_iommu=on iommu=pt");
 	f.cpu = CPU_AMD;
 	f.dmar = false;
 	f.ivrs = true;
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	fi = find(&r, "cmdline-values");
 	assert_non_null(fi);
-	assert_true(fi->minor);
+	assert_true(generator_finding_minor(fi));
 	assert_int_equal(fi->severity, SEV_WARN);
-	assert_false(iommu_report_needs_unit(&r));
-	assert_int_equal(iommu_report_worst(&r), SEV_WARN);
-	iommu_report_free(&r);
+	assert_false(generator_needs_unit(&r));
+	assert_int_equal(findings_worst(&r), SEV_WARN);
+	findings_free(&r);
 	iommu_facts_free(&f);
 
 	/* amd_iommu=off is a real problem. */
@@ -234,28 +240,29 @@ static void test_amd_meaningless_is_minor(void **state)
 	f.cpu = CPU_AMD;
 	f.dmar = false;
 	f.ivrs = true;
-	iommu_analyse(&f, &r);
-	assert_true(r.inactive_next);
-	iommu_report_free(&r);
+	iommu_analyse(&f, &r, &v);
+	assert_true(v.inactive_next);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
 static void test_no_table(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init(&f, "intel_iommu=on iommu=pt", BOOT_KERNEL_CMDLINE, "intel_iommu=on iommu=pt");
 	f.dmar = false;
 	f.n_iommus = 0;
 	f.n_groups = 0;
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	fi = find(&r, "firmware-table");
 	assert_int_equal(fi->severity, SEV_FAIL);
 	assert_non_null(strstr(fi->fix, "VT-d"));
-	assert_true(r.inactive_now);
-	iommu_report_free(&r);
+	assert_true(v.inactive_now);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
@@ -368,7 +375,8 @@ static void test_gather_kernel_install_and_unknown(void **state)
 {
 	char dir[] = "/tmp/test-iommucfg.XXXXXX";
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	int rootfd;
 
 	assert_non_null(mkdtemp(dir));
@@ -389,11 +397,11 @@ static void test_gather_kernel_install_and_unknown(void **state)
 	assert_int_equal(iommu_facts_gather(&f, rootfd, NULL), 0);
 	assert_int_equal(f.boot.kind, BOOT_UNKNOWN);
 	assert_string_equal(f.effective, "");
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	assert_non_null(find(&r, "next-boot"));
-	assert_true(find(&r, "next-boot")->minor);
-	assert_true(r.inactive_now);
-	iommu_report_free(&r);
+	assert_true(generator_finding_minor(find(&r, "next-boot")));
+	assert_true(v.inactive_now);
+	findings_free(&r);
 	iommu_facts_free(&f);
 	close(rootfd);
 }
@@ -672,20 +680,21 @@ static void test_arm_cpu_from_cpuinfo(void **state)
 static void test_arm_all_good(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init_arm(&f, "root=x iommu.passthrough=1", "root=x iommu.passthrough=1");
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	assert_false(r.oom);
-	assert_int_equal(iommu_report_worst(&r), SEV_OK);
-	assert_false(iommu_report_needs_unit(&r));
+	assert_int_equal(findings_worst(&r), SEV_OK);
+	assert_false(generator_needs_unit(&r));
 	assert_non_null(strstr(find(&r, "firmware-table")->message, "IORT"));
 	fi = find(&r, "interrupt-remapping");
 	assert_int_equal(fi->severity, SEV_OK);
 	assert_non_null(strstr(fi->message, "GIC ITS"));
 	assert_null(strstr(find(&r, "kernel-switch")->message, "without"));
-	iommu_report_free(&r);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
@@ -693,7 +702,8 @@ static void test_arm_all_good(void **state)
 static void test_arm_iort_no_smmu(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init_arm(&f, "root=x iommu.passthrough=1", "root=x iommu.passthrough=1");
@@ -702,9 +712,9 @@ static void test_arm_iort_no_smmu(void **state)
 	f.n_groups = 0;
 	f.iommu_names[0] = '\0';
 	f.gic_its = 0;
-	iommu_analyse(&f, &r);
-	assert_true(r.inactive_now);
-	assert_true(iommu_report_needs_unit(&r));
+	iommu_analyse(&f, &r, &v);
+	assert_true(v.inactive_now);
+	assert_true(generator_needs_unit(&r));
 	fi = find(&r, "iommu-active");
 	assert_int_equal(fi->severity, SEV_FAIL);
 	assert_non_null(strstr(fi->fix, "enable the SMMU (SMMUv3) in the firmware setup"));
@@ -715,7 +725,7 @@ static void test_arm_iort_no_smmu(void **state)
 		assert_true(r.findings[i].fix == NULL || !strstr(r.findings[i].fix, "intel_iommu"));
 		assert_null(strstr(r.findings[i].message, "IR-"));
 	}
-	iommu_report_free(&r);
+	findings_free(&r);
 	iommu_facts_free(&f);
 
 	/* No IORT at all (ACPI, not device tree): the firmware table fails too. */
@@ -724,12 +734,12 @@ static void test_arm_iort_no_smmu(void **state)
 	f.iort = false;
 	f.n_iommus = 0;
 	f.n_groups = 0;
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	fi = find(&r, "firmware-table");
 	assert_int_equal(fi->severity, SEV_FAIL);
 	assert_non_null(strstr(fi->message, "no ACPI IORT table"));
 	assert_non_null(strstr(fi->fix, "SMMU"));
-	iommu_report_free(&r);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
@@ -738,35 +748,36 @@ static void test_arm_iort_no_smmu(void **state)
 static void test_arm_passthrough(void **state)
 {
 	struct iommu_facts f;
-	struct iommu_report r = { 0 };
+	struct findings r = { 0 };
+	struct iommu_verdict v;
 	const struct finding *fi;
 
 	facts_init_arm(&f, "root=x iommu.passthrough=1", "root=x iommu.passthrough=0");
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	fi = find(&r, "passthrough");
 	assert_int_equal(fi->severity, SEV_WARN);
 	assert_non_null(strstr(fi->message, "iommu.passthrough=0"));
 	assert_string_equal(fi->fix, "add \"iommu.passthrough=1\" to /etc/kernel/cmdline, then run "
 				     "proxmox-boot-tool refresh and reboot");
-	assert_false(r.inactive_next);
-	iommu_report_free(&r);
+	assert_false(v.inactive_next);
+	findings_free(&r);
 	iommu_facts_free(&f);
 
 	memset(&r, 0, sizeof(r));
 	facts_init_arm(&f, "root=x iommu=pt", "root=x intel_iommu=on iommu=pt");
-	iommu_analyse(&f, &r);
+	iommu_analyse(&f, &r, &v);
 	fi = find(&r, "passthrough");
 	assert_int_equal(fi->severity, SEV_WARN);
 	assert_non_null(strstr(fi->message, "iommu.passthrough=1 is not in"));
 	/* x86 parameters: minor findings that say they do nothing on arm64. */
 	fi = find(&r, "cmdline-values");
 	assert_non_null(fi);
-	assert_true(fi->minor);
+	assert_true(generator_finding_minor(fi));
 	assert_non_null(strstr(fi->message, "intel_iommu=on in /etc/kernel/cmdline does nothing"));
 	assert_non_null(strstr(fi->message, "arm64"));
 	assert_int_equal(find(&r, "next-boot-switch")->severity, SEV_OK);
-	assert_false(r.inactive_next);
-	iommu_report_free(&r);
+	assert_false(v.inactive_next);
+	findings_free(&r);
 	iommu_facts_free(&f);
 }
 
