@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "claim.h"
+#include "bind.h"
 #include "groupprobe.h"
 #include "journal.h"
 #include "log.h"

@@ -140,9 +140,8 @@ static bool is_companion_class(uint32_t class)
 	       (class >> 8) == 0x0c80;
 }
 
-/* Devices the kernel lists in a group that the scan could not read block the group too. */
-static int group_unknown_member(int rootfd, const struct pci_machine *m, int group, char *buf,
-				size_t size)
+int plan_group_stranger(int rootfd, const struct pci_machine *m, int group,
+			const int *scan_group, char *buf, size_t size)
 {
 	char path[64];
 	struct dirent *de;
@@ -159,14 +158,16 @@ static int group_unknown_member(int rootfd, const struct pci_machine *m, int gro
 		return 0;
 	}
 	while (!found && (de = readdir(dir))) {
+		const struct pci_dev *d;
 		char addr[PCI_ADDR_MAX];
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (pci_find(m, de->d_name))
-			continue;
-		if (!pci_address_normalise(de->d_name, addr, sizeof(addr)) || !pci_find(m, addr)) {
-			snprintf(buf, size, "%.40s (unreadable device)", de->d_name);
+		d = pci_find(m, de->d_name);
+		if (!d && pci_address_normalise(de->d_name, addr, sizeof(addr)))
+			d = pci_find(m, addr);
+		if (!d || (scan_group && scan_group[d - m->devs] != group)) {
+			snprintf(buf, size, "%.63s", de->d_name);
 			found = 1;
 		}
 	}
@@ -245,8 +246,14 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 				 "not wanted by the policy; shares IOMMU group %d", group);
 		}
 	}
-	if (!way[0] && !group_unknown_member(rootfd, m, group, way, sizeof(way)))
-		return;
+	/* Devices the kernel lists in the group that the scan could not read block it too. */
+	if (!way[0]) {
+		char name[64];
+
+		if (!plan_group_stranger(rootfd, m, group, NULL, name, sizeof(name)))
+			return;
+		snprintf(way, sizeof(way), "%.40s (unreadable device)", name);
+	}
 
 	for (k = 0; k < n_mem; k++) {
 		struct plan_entry *e = &plan->e[mem[k]];
@@ -431,6 +438,15 @@ void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *
 		snprintf(cache[j].driver, sizeof(cache[j].driver), "%s", e->vfio_driver);
 	}
 }
+
+void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size)
+{
+	if (rule < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, "%s:%u", p->rules[rule].file, p->rules[rule].line);
+}
+
 
 void plan_free(struct plan *plan)
 {

@@ -45,5 +45,15 @@ void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *
 
 const char *action_name(enum action a);
 
+/* "FILE:LINE" of a rule, or "" for -1. */
+void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size);
+
+/* The first device the kernel lists in IOMMU group `group` that is not a device of m in
+ * that group: not in m (not scanned, or unreadable), or, with scan_group (the group of each
+ * device of m as an earlier scan saw it), seen in another group. Its name goes to buf.
+ * Returns 1, or 0 when there is none or the group's directory cannot be read. */
+int plan_group_stranger(int rootfd, const struct pci_machine *m, int group,
+			const int *scan_group, char *buf, size_t size);
+
 /* Any wanted device blocked or failed (exit status 3)? */
 bool plan_has_problems(const struct plan *plan);
