@@ -80,9 +80,9 @@ static bool is_option(const char *arg, const char *name, bool has_arg)
 	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || (has_arg && arg[len] == '='));
 }
 
-/* The command option arg is, of whichever command; *ret_owner is set to that command. */
-static const struct command_option *command_option(const char *arg,
-						   const struct command **ret_owner)
+/* The command option arg is, of whichever command; *ret_owner is set to that command's
+ * index in commands[]. */
+static const struct command_option *command_option(const char *arg, size_t *ret_owner)
 {
 	const struct command_option *o;
 	size_t i;
@@ -90,7 +90,7 @@ static const struct command_option *command_option(const char *arg,
 	for (i = 0; i < N_COMMANDS; i++)
 		for (o = commands[i]->options; o && o->name; o++)
 			if (is_option(arg, o->name, o->has_arg)) {
-				*ret_owner = commands[i];
+				*ret_owner = i;
 				return o;
 			}
 	return NULL;
@@ -110,7 +110,7 @@ static const struct command *command_lookup(const char *name)
 struct cmdline {
 	const char *command;
 	struct command_arg *opts;
-	const struct command **owners; /* the command each of opts belongs to */
+	size_t *owners; /* the command each of opts belongs to, in commands[] */
 	size_t n_opts;
 	char **args;
 	int n_args;
@@ -126,8 +126,8 @@ static int parse_argv(int argc, char **argv, struct ctx *c, struct cmdline *cl)
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a];
 		const struct command_option *opt = NULL;
-		const struct command *owner = NULL;
 		const char **value = NULL, *v = NULL;
+		size_t owner = 0;
 
 		if (no_more_options || arg[0] != '-' || !arg[1]) {
 			if (!cl->command)
@@ -206,7 +206,7 @@ static int check_command(const struct ctx *c, const struct cmdline *cl,
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < cl->n_opts; i++)
-		if (cl->owners[i] != cmd) {
+		if (commands[cl->owners[i]] != cmd) {
 			fprintf(stderr, "gpu-vfio: %s\n", cl->opts[i].opt->misplaced);
 			return EXIT_USAGE;
 		}
