@@ -62,6 +62,14 @@ static void bridge_reason(const struct pci_dev *d, char *buf, size_t size)
 		snprintf(buf, size, "PCI bridge (header type %u)", d->header_type);
 }
 
+/* The rule keys a device cannot be matched on, as 1u << KEY_*. */
+static unsigned unknown_keys(const struct pci_dev *d)
+{
+	return (d->unknown & PCI_UNKNOWN_VENDOR ? 1u << KEY_VENDOR : 0) |
+	       (d->unknown & PCI_UNKNOWN_DEVICE ? 1u << KEY_DEVICE : 0) |
+	       (d->unknown & PCI_UNKNOWN_CLASS ? 1u << KEY_CLASS : 0);
+}
+
 /* A device the scan could not read whole: which rule could decide it, ignoring the keys it
  * cannot be matched on (a rule with nothing else left could match it). */
 static ssize_t decide_unknown(const struct policy *p, const struct match_target *t,
@@ -297,7 +305,7 @@ static bool driver_is_vfio(int rootfd, struct vfio_cache *vc, const char *driver
 	return r;
 }
 
-int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, struct plan *ret)
+int plan_build(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *ret)
 {
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
@@ -326,10 +334,10 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		t = target_of(d);
 		e->via = -1;
 		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
-		if (d->unknown_keys) {
+		if (d->unknown) {
 			/* Its ids or class cannot be read: never a target, and it blocks any
 			 * group it is in. Reported whenever a rule could want it. */
-			ssize_t rule = decide_unknown(p, &t, d->unknown_keys);
+			ssize_t rule = decide_unknown(p, &t, unknown_keys(d));
 
 			e->rule = rule;
 			snprintf(e->reason, sizeof(e->reason), "cannot read %s", d->bad);
@@ -407,7 +415,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	return 0;
 }
 
-void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *m,
+void plan_pick_drivers(int rootfd, struct plan *plan, struct pci_machine *m,
 		       struct modules *mods)
 {
 	/* Identical cards share a modalias: look each one up once. */

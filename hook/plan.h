@@ -32,15 +32,17 @@ struct plan {
 	size_t n;
 };
 
-/* Decide every device of m against p, applying the safety rules of gpu-vfio.conf(5). */
-int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, struct plan *ret);
+/* Decide every device of m against p, applying the safety rules of gpu-vfio.conf(5). The
+ * attributes the scan leaves unread (numa_node, subsystem ids, details) are read into m for
+ * the devices that need them. */
+int plan_build(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *ret);
 
 void plan_free(struct plan *plan);
 
 struct modules;
 /* Pick the VFIO driver of every device to claim (a variant driver when modules.alias has a
- * vfio_pci: alias for its modalias, else vfio-pci). */
-void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *m,
+ * vfio_pci: alias for its modalias, else vfio-pci); reads the modalias into m if needed. */
+void plan_pick_drivers(int rootfd, struct plan *plan, struct pci_machine *m,
 		       struct modules *mods);
 
 const char *action_name(enum action a);
