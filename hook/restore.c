@@ -10,18 +10,6 @@
 #include "deadline.h"
 #include "restore.h"
 
-/* A sysfs write bounded by min(want, what is left until end); -ETIMEDOUT with nothing
- * written when nothing is left. */
-static int write_until(int rootfd, const char *path, const char *value, unsigned want,
-		       unsigned long long end)
-{
-	unsigned t = budget_until(end, want);
-
-	if (t == 0)
-		return -ETIMEDOUT;
-	return sysfs_write_deadline(rootfd, path, value, t);
-}
-
 static void note(struct restore_dev *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -40,7 +28,7 @@ size_t restore_devices(int rootfd, struct restore_dev *g, size_t n, unsigned wri
 		       unsigned verify_ms, unsigned long long end)
 {
 	size_t i, bad = 0;
-	char path[128];
+	unsigned t;
 	int r;
 
 	for (i = 0; i < n; i++) {
@@ -51,6 +39,7 @@ size_t restore_devices(int rootfd, struct restore_dev *g, size_t n, unsigned wri
 	 * device is left to bind to the VFIO driver again by the next probe. */
 	for (i = 0; i < n; i++) {
 		struct pci_dev *d = g[i].d;
+		const char *prev;
 
 		if (pci_refresh(rootfd, d) < 0) {
 			g[i].gone = true;
@@ -58,9 +47,10 @@ size_t restore_devices(int rootfd, struct restore_dev *g, size_t n, unsigned wri
 		}
 		if (!g[i].override_written)
 			continue;
-		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-		r = write_until(rootfd, path, g[i].prev_override[0] ? g[i].prev_override : "\n",
-				write_ms, end);
+		/* Every write is bounded by what is left until end; none is tried after it. */
+		prev = g[i].prev_override[0] ? g[i].prev_override : "\n";
+		t = budget_until(end, write_ms);
+		r = t ? bind_set_override(rootfd, d, prev, t) : -ETIMEDOUT;
 		if (r < 0)
 			note(&g[i], "restoring driver_override: %s",
 			     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
@@ -71,8 +61,8 @@ size_t restore_devices(int rootfd, struct restore_dev *g, size_t n, unsigned wri
 		if (g[i].gone || pci_refresh(rootfd, d) < 0)
 			continue;
 		if (d->driver[0] && strcmp(d->driver, g[i].prev_driver) != 0) {
-			snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
-			r = write_until(rootfd, path, d->address, write_ms, end);
+			t = budget_until(end, write_ms);
+			r = t ? bind_unbind(rootfd, d, d->driver, t) : -ETIMEDOUT;
 			if (r < 0)
 				note(&g[i], "unbind from %s: %s", d->driver,
 				     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
@@ -87,7 +77,8 @@ size_t restore_devices(int rootfd, struct restore_dev *g, size_t n, unsigned wri
 
 		if (g[i].gone || !g[i].prev_driver[0] || pci_refresh(rootfd, d) < 0 || d->driver[0])
 			continue;
-		r = write_until(rootfd, "sys/bus/pci/drivers_probe", d->address, write_ms, end);
+		t = budget_until(end, write_ms);
+		r = t ? bind_probe(rootfd, d, t) : -ETIMEDOUT;
 		if (r == -ETIMEDOUT)
 			note(&g[i], "probe abandoned at the run deadline");
 	}
