@@ -2,95 +2,18 @@
 /* The claimer: bind planned devices to their VFIO driver, group by group, and verify. */
 #define _GNU_SOURCE 1
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bind.h"
 #include "claim.h"
+#include "deadline.h"
 #include "journal.h"
-#include "lock.h"
 #include "log.h"
+#include "restore.h"
 #include "rootfs.h"
-
-unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A write that may block in the kernel (unbind, drivers_probe) runs in a child, so a driver
- * that hangs in remove() cannot hang the boot: after timeout_ms the child is abandoned. */
-int sysfs_write_deadline(int rootfd, const char *path, const char *value, unsigned timeout_ms)
-{
-	int pipefd[2], status, r;
-	struct pollfd pfd;
-	unsigned char err = 0;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return r;
-	}
-	if (pid == 0) {
-		unsigned char e;
-
-		close(pipefd[0]);
-		/* A child stuck in the kernel must not keep the run's lock once we are gone. */
-		lock_forget();
-		r = root_write(rootfd, path, value);
-		e = (unsigned char)(r < 0 ? -r : 0);
-		(void)!write(pipefd[1], &e, 1);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
-	do
-		r = poll(&pfd, 1, (int)timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		/* Still writing: abandon it. A child stuck in the kernel stays a zombie until it
-		 * returns; it holds nothing of ours. */
-		kill(pid, SIGKILL);
-		(void)waitpid(pid, &status, WNOHANG);
-		close(pipefd[0]);
-		return -ETIMEDOUT;
-	}
-	if (read(pipefd[0], &err, 1) != 1)
-		err = EIO; /* the child died without answering */
-	close(pipefd[0]);
-	(void)waitpid(pid, &status, 0);
-	return -(int)err;
-}
-
-bool wait_driver(int rootfd, struct pci_dev *d, const char *driver, unsigned timeout_ms)
-{
-	unsigned long long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		if (pci_refresh(rootfd, d) < 0)
-			return false;
-		if (strcmp(d->driver, driver) == 0)
-			return true;
-		if (now_ms() >= end)
-			return false;
-		usleep(2000);
-	}
-}
 
 struct group_dev {
 	size_t idx;
@@ -108,6 +31,7 @@ struct run {
 	struct modules *mods;
 	const struct claim_opts *o;
 	const struct group_dev *info; /* per device of m, as the scan saw it */
+	const int *scan_group; /* per device of m, the IOMMU group the scan saw */
 	unsigned long long claim_end; /* no new claim step after this... */
 	unsigned long long deadline; /* ...so that restoring ends by this: the whole run */
 	unsigned run_ms; /* the whole run's budget */
@@ -158,122 +82,9 @@ unsigned claim_run_budget_ms(const struct pci_machine *m, const struct plan *pla
 	return (unsigned)run;
 }
 
-static unsigned budget_until(unsigned long long end, unsigned want)
-{
-	unsigned long long now = now_ms();
-
-	if (now >= end)
-		return 0;
-	return end - now < want ? (unsigned)(end - now) : want;
-}
-
 static unsigned budget(const struct run *run, unsigned want)
 {
 	return budget_until(run->claim_end, want);
-}
-
-/* A sysfs write bounded by min(want, what is left until end); -ETIMEDOUT with nothing
- * written when nothing is left. */
-static int write_until(int rootfd, const char *path, const char *value, unsigned want,
-		       unsigned long long end)
-{
-	unsigned t = budget_until(end, want);
-
-	if (t == 0)
-		return -ETIMEDOUT;
-	return sysfs_write_deadline(rootfd, path, value, t);
-}
-
-static void note(struct restore_dev *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct restore_dev *g, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (g->note[0])
-		return; /* the first problem is the one to tell */
-	va_start(ap, fmt);
-	vsnprintf(g->note, sizeof(g->note), fmt, ap);
-	va_end(ap);
-}
-
-size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write_ms,
-		     unsigned verify_ms, unsigned long long end)
-{
-	size_t i, bad = 0;
-	char path[128];
-	int r;
-
-	for (i = 0; i < n; i++) {
-		g[i].restored = false;
-		g[i].note[0] = '\0';
-	}
-	/* Overrides first: clearing one does not unbind, and if an unbind then hangs, no
-	 * device is left to bind to the VFIO driver again by the next probe. */
-	for (i = 0; i < n; i++) {
-		struct pci_dev *d = g[i].d;
-
-		if (pci_refresh(rootfd, d) < 0) {
-			g[i].gone = true;
-			continue;
-		}
-		if (!g[i].override_written)
-			continue;
-		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-		r = write_until(rootfd, path, g[i].prev_override[0] ? g[i].prev_override : "\n",
-				write_ms, end);
-		if (r < 0)
-			note(&g[i], "restoring driver_override: %s",
-			     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
-	}
-	for (i = 0; i < n; i++) {
-		struct pci_dev *d = g[i].d;
-
-		if (g[i].gone || pci_refresh(rootfd, d) < 0)
-			continue;
-		if (d->driver[0] && strcmp(d->driver, g[i].prev_driver) != 0) {
-			snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
-			r = write_until(rootfd, path, d->address, write_ms, end);
-			if (r < 0)
-				note(&g[i], "unbind from %s: %s", d->driver,
-				     r == -ETIMEDOUT ? "abandoned at the run deadline" : strerror(-r));
-			/* The reprobe below skips a device still bound: wait for the unbind. */
-			else if (!wait_driver(rootfd, d, "", budget_until(end, verify_ms)))
-				note(&g[i], "still bound to %s after unbind", d->driver);
-		}
-	}
-	/* Reprobe only after every override is back, so the group's devices return together. */
-	for (i = 0; i < n; i++) {
-		struct pci_dev *d = g[i].d;
-
-		if (g[i].gone || !g[i].prev_driver[0] || pci_refresh(rootfd, d) < 0 || d->driver[0])
-			continue;
-		r = write_until(rootfd, "sys/bus/pci/drivers_probe", d->address, write_ms, end);
-		if (r == -ETIMEDOUT)
-			note(&g[i], "probe abandoned at the run deadline");
-	}
-	/* Restored means: on the driver it was found on, with the override it was found with. */
-	for (i = 0; i < n; i++) {
-		struct pci_dev *d = g[i].d;
-		bool on = g[i].gone || wait_driver(rootfd, d, g[i].prev_driver,
-						   g[i].prev_driver[0] ? budget_until(end, verify_ms) : 0);
-
-		if (!g[i].gone && pci_refresh(rootfd, d) < 0)
-			g[i].gone = on = true;
-		if (g[i].gone) {
-			g[i].restored = true;
-			continue;
-		}
-		if (on && strcmp(d->override, g[i].prev_override) == 0) {
-			g[i].restored = true;
-			continue;
-		}
-		note(&g[i], "left on %s with driver_override %s, not on %s",
-		     d->driver[0] ? d->driver : "no driver", d->override[0] ? d->override : "(null)",
-		     g[i].prev_driver[0] ? g[i].prev_driver : "no driver");
-		bad++;
-	}
-	return bad;
 }
 
 static int fail(struct run *run, struct group_dev *g, size_t n, const char *fmt, ...)
@@ -294,7 +105,7 @@ static int fail(struct run *run, struct group_dev *g, size_t n, const char *fmt,
 	for (i = 0; rd && i < n; i++)
 		rd[i] = g[i].r;
 	if (rd)
-		(void)claim_restore(run->rootfd, rd, n, run->o->unbind_timeout_ms,
+		(void)restore_devices(run->rootfd, rd, n, run->o->unbind_timeout_ms,
 				    run->o->verify_timeout_ms, run->deadline);
 	for (i = 0; i < n; i++) {
 		struct plan_entry *e = &run->plan->e[g[i].idx];
@@ -365,43 +176,10 @@ static int need_module(struct run *run, const char *mod, const char *driver, cha
 	return 0;
 }
 
-/* A device in the group's directory now that the scan did not see in it, or NULL. */
-static const char *group_newcomer(struct run *run, int group, char *buf, size_t size)
-{
-	const char *found = NULL;
-	struct dirent *de;
-	char path[64];
-	DIR *dir;
-	int fd;
-
-	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group);
-	fd = openat(run->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL; /* the members' own links were checked */
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return NULL;
-	}
-	while (!found && (de = readdir(dir))) {
-		const struct pci_dev *d;
-
-		if (de->d_name[0] == '.')
-			continue;
-		d = pci_find(run->m, de->d_name);
-		if (!d || run->info[d - run->m->devs].group != group) {
-			snprintf(buf, size, "%.63s", de->d_name);
-			found = buf;
-		}
-	}
-	closedir(dir);
-	return found;
-}
-
 static int claim_group(struct run *run, struct group_dev *g, size_t n)
 {
 	struct pci_machine *m = run->m;
-	char path[128], other[64];
+	char other[64];
 	size_t i;
 	int r;
 
@@ -416,7 +194,8 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 			return fail(run, g, n, "%s moved from IOMMU group %d to %d since the scan",
 				    d->address, g[i].group, d->iommu_group);
 	}
-	if (group_newcomer(run, g[0].group, other, sizeof(other)))
+	if (plan_group_stranger(run->rootfd, run->m, g[0].group, run->scan_group, other,
+				sizeof(other)))
 		return fail(run, g, n, "IOMMU group %d changed since the scan: it now holds %s",
 			    g[0].group, other);
 
@@ -430,8 +209,7 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		if (t == 0)
 			return fail(run, g, n, "abandoned: the %u s run deadline passed",
 				    run->run_ms / 1000);
-		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-		r = sysfs_write_deadline(run->rootfd, path, g[i].vfio_driver, t);
+		r = bind_set_override(run->rootfd, d, g[i].vfio_driver, t);
 		if (r == -ETIMEDOUT)
 			return fail(run, g, n, "writing driver_override of %s abandoned after %u ms",
 				    d->address, t);
@@ -451,8 +229,7 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		if (t == 0)
 			return fail(run, g, n, "abandoned: the %u s run deadline passed",
 				    run->run_ms / 1000);
-		snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", d->driver);
-		r = sysfs_write_deadline(run->rootfd, path, d->address, t);
+		r = bind_unbind(run->rootfd, d, d->driver, t);
 		if (r == -ETIMEDOUT)
 			return fail(run, g, n, "unbind of %s from %s abandoned after %u ms",
 				    d->address, d->driver, t);
@@ -480,7 +257,7 @@ static int claim_group(struct run *run, struct group_dev *g, size_t n)
 		if (t == 0)
 			return fail(run, g, n, "abandoned: the %u s run deadline passed",
 				    run->run_ms / 1000);
-		r = sysfs_write_deadline(run->rootfd, "sys/bus/pci/drivers_probe", d->address, t);
+		r = bind_probe(run->rootfd, d, t);
 		if (r == -ETIMEDOUT)
 			return fail(run, g, n, "probe of %s abandoned after %u ms", d->address, t);
 		if (r < 0 && r != -ENODEV)
@@ -559,14 +336,6 @@ static void load_up_front(struct run *run)
 				fail_untouched(run, run->info[i].group, i, reason);
 }
 
-void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size)
-{
-	if (rule < 0)
-		buf[0] = '\0';
-	else
-		snprintf(buf, size, "%s:%u", p->rules[rule].file, p->rules[rule].line);
-}
-
 int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *plan,
 		struct modules *mods, const struct claim_opts *o, struct state *st)
 {
@@ -581,21 +350,21 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 	};
 	struct group_dev *info, *g;
 	struct state intent = { 0 };
+	int *scan_group;
 	size_t i, j, n;
-	int q;
+	int q, r = -ENOMEM;
 
 	info = calloc(m->n_devs ? m->n_devs : 1, sizeof(*info));
 	g = calloc(m->n_devs ? m->n_devs : 1, sizeof(*g));
-	if (!info || !g) {
-		free(info);
-		free(g);
-		return -ENOMEM;
-	}
+	scan_group = calloc(m->n_devs ? m->n_devs : 1, sizeof(*scan_group));
+	if (!info || !g || !scan_group)
+		goto out;
 	for (i = 0; i < m->n_devs; i++) {
 		struct pci_dev *d = &m->devs[i];
 
 		info[i].idx = i;
 		info[i].group = d->iommu_group;
+		scan_group[i] = d->iommu_group;
 		info[i].r.d = d;
 		/* The scan skips driver_override; the devices to claim need it to be restored. */
 		if (plan->e[i].action == ACT_CLAIM)
@@ -611,6 +380,7 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 			info[i].r.prev_override[0] = '\0';
 	}
 	run.info = info;
+	run.scan_group = scan_group;
 
 	load_up_front(&run);
 
@@ -631,9 +401,7 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		snprintf(se.previous_override, DRIVER_MAX, "%s", info[i].r.prev_override);
 		if (state_put(&intent, &se) < 0) {
 			state_free(&intent);
-			free(info);
-			free(g);
-			return -ENOMEM;
+			goto out;
 		}
 	}
 	if (intent.n && (q = journal_begin(rootfd, &intent)) < 0)
@@ -664,7 +432,7 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 	}
 
 	for (i = 0; i < m->n_devs; i++) {
-		const struct pci_dev *d = &m->devs[i];
+		struct pci_dev *d = &m->devs[i];
 		const struct plan_entry *e = &plan->e[i];
 		struct state_entry se = { .iommu_group = d->iommu_group };
 		const struct state_entry *old;
@@ -681,7 +449,7 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 		snprintf(se.reason, sizeof(se.reason), "%s", e->reason);
 		old = state_find(st, d->address);
 		if (e->action == ACT_CLAIMED) {
-			(void)pci_refresh(rootfd, (struct pci_dev *)d);
+			(void)pci_refresh(rootfd, d);
 			snprintf(se.driver, sizeof(se.driver), "%s", d->driver);
 			if (strcmp(info[i].r.prev_driver, d->driver) != 0) {
 				snprintf(se.previous_driver, DRIVER_MAX, "%s", info[i].r.prev_driver);
@@ -694,13 +462,13 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 				se.taken = old->taken;
 			}
 		}
-		if (state_put(st, &se) < 0) {
-			free(info);
-			free(g);
-			return -ENOMEM;
-		}
+		if (state_put(st, &se) < 0)
+			goto out;
 	}
+	r = 0;
+out:
+	free(scan_group);
 	free(info);
 	free(g);
-	return 0;
+	return r;
 }

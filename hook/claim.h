@@ -37,31 +37,3 @@ unsigned claim_run_budget_ms(const struct pci_machine *m, const struct plan *pla
  * for every listed device). Returns 0 (the plan tells what happened) or -errno. */
 int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *plan,
 		struct modules *mods, const struct claim_opts *o, struct state *st);
-
-/* One device to put back as it was found. */
-struct restore_dev {
-	struct pci_dev *d;
-	char prev_driver[DRIVER_MAX]; /* "" when it was unbound */
-	char prev_override[DRIVER_MAX]; /* "" when it had none */
-	bool override_written; /* we wrote its driver_override: write prev_override back */
-	bool gone; /* set: the device went away (nothing to restore) */
-	bool restored; /* set: back on prev_driver with prev_override */
-	char note[160]; /* set: the first thing that went wrong */
-};
-
-/* Put devices of one group back: unbind what is on another driver, restore the overrides,
- * then reprobe; every write bounded by write_ms and by end (monotonic ms); then check.
- * Returns how many were not restored (their note says why). */
-size_t claim_restore(int rootfd, struct restore_dev *g, size_t n, unsigned write_ms,
-		     unsigned verify_ms, unsigned long long end);
-
-/* "FILE:LINE" of a rule, or "" for -1. */
-void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size);
-
-int sysfs_write_deadline(int rootfd, const char *path, const char *value, unsigned timeout_ms);
-
-/* Wait until dev's driver link names driver ("" = unbound), up to timeout_ms. */
-bool wait_driver(int rootfd, struct pci_dev *d, const char *driver, unsigned timeout_ms);
-
-/* Milliseconds on the monotonic clock. */
-unsigned long long now_ms(void);

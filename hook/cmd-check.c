@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd-check.h"
+#include "commands.h"
 #include "esp.h"
 #include "findings.h"
 #include "iommucfg.h"
@@ -503,3 +504,16 @@ int cmd_check(int rootfd, const char *policy_file, bool json)
 		return 1;
 	return r;
 }
+
+static int check_command_run(struct ctx *c)
+{
+	return cmd_check(c->rootfd, c->policy_file, c->json);
+}
+
+const struct command command_check = {
+	.name = "check",
+	.help = "  check               diagnose the IOMMU, kernel command line, modules, policy\n"
+		"                      and initramfs; say how to fix each problem\n",
+	.json = true,
+	.run = check_command_run,
+};

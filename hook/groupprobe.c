@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "claim.h"
+#include "bind.h"
 #include "groupprobe.h"
 #include "journal.h"
 #include "log.h"
@@ -53,30 +53,28 @@ static bool wanted(const struct pci_dev *d, const struct plan_entry *e)
 /* Probe one device with pci-stub and release it. Returns 1 when it has a group now. */
 static int probe_one(int rootfd, struct pci_dev *d, unsigned write_ms, unsigned probe_ms)
 {
-	char path[128], prev[DRIVER_MAX];
+	char prev[DRIVER_MAX];
 	int r, got;
 
 	snprintf(prev, sizeof(prev), "%s", d->override);
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-	r = sysfs_write_deadline(rootfd, path, STUB, write_ms);
+	r = bind_set_override(rootfd, d, STUB, write_ms);
 	if (r < 0) {
 		log_warn("%s: cannot set driver_override to probe its IOMMU group: %s", d->address,
 			 r == -ETIMEDOUT ? "abandoned" : strerror(-r));
 		return 0;
 	}
-	r = sysfs_write_deadline(rootfd, "sys/bus/pci/drivers_probe", d->address, probe_ms);
+	r = bind_probe(rootfd, d, probe_ms);
 	if (r < 0 && r != -ETIMEDOUT)
 		log_warn("%s: drivers_probe: %s", d->address, strerror(-r));
 	(void)wait_driver(rootfd, d, STUB, r == -ETIMEDOUT ? 0 : probe_ms);
 	got = d->iommu_group >= 0;
 	/* Back as it was: the override first, so that nothing binds pci-stub again. */
-	r = sysfs_write_deadline(rootfd, path, prev[0] ? prev : "\n", write_ms);
+	r = bind_set_override(rootfd, d, prev[0] ? prev : "\n", write_ms);
 	if (r < 0)
 		log_warn("%s: restoring driver_override: %s", d->address,
 			 r == -ETIMEDOUT ? "abandoned" : strerror(-r));
 	if (strcmp(d->driver, STUB) == 0) {
-		r = sysfs_write_deadline(rootfd, "sys/bus/pci/drivers/" STUB "/unbind", d->address,
-					 write_ms);
+		r = bind_unbind(rootfd, d, STUB, write_ms);
 		if (r < 0 || !wait_driver(rootfd, d, "", write_ms))
 			log_err("%s: left on %s after probing its IOMMU group: unbind: %s",
 				d->address, STUB,

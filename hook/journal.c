@@ -7,10 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "claim.h"
+#include "deadline.h"
 #include "journal.h"
 #include "log.h"
 #include "pci.h"
+#include "restore.h"
 #include "rootfs.h"
 
 /* Bounds of the undo: like one claim run's restore. */
@@ -157,8 +158,8 @@ int journal_recover(int rootfd, struct state *st)
 		n++;
 	}
 	/* Everything left at once: overrides before probes keeps each group together. */
-	bad = n ? claim_restore(rootfd, rd, n, UNDO_WRITE_MS, UNDO_VERIFY_MS,
-				now_ms() + UNDO_RUN_MS) : 0;
+	bad = n ? restore_devices(rootfd, rd, n, UNDO_WRITE_MS, UNDO_VERIFY_MS,
+				  now_ms() + UNDO_RUN_MS) : 0;
 	for (i = 0; i < n; i++) {
 		struct state_entry *se = state_find(st, rd[i].d->address);
 		const struct state_entry *je = state_find(&j, rd[i].d->address);

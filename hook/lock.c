@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "claim.h"
+#include "deadline.h"
 #include "lock.h"
 #include "log.h"
 #include "rootfs.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* gpu-vfio: option parsing and command dispatch. */
+/* gpu-vfio: the global options and command dispatch; each command takes its own options. */
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd-check.h"
 #include "commands.h"
 #include "lock.h"
 #include "log.h"
@@ -18,22 +17,12 @@
 #define VERSION "0"
 #endif
 
-static const struct {
-	const char *name;
-	int (*run)(struct ctx *c);
-	bool takes_args;
-	bool writes; /* binds or unbinds devices: runs under the lock */
-	bool json; /* honours --json (the others refuse it) */
-} commands[] = {
-	{ "validate", cmd_validate, false, false, true },
-	{ "plan", cmd_plan, false, false, true },
-	{ "claim", cmd_claim, false, true, true },
-	{ "status", cmd_status, false, false, true },
-	{ "release", cmd_release, true, true, false },
-	{ "check", cmd_doctor, false, false, true },
-	{ "nova", cmd_nova, false, false, false },
-	{ "kubevirt", cmd_kubevirt, true, false, true },
+/* In the order of the usage. */
+static const struct command *const commands[] = {
+	&command_validate, &command_plan,    &command_claim, &command_status,
+	&command_release,  &command_check,   &command_nova,  &command_kubevirt,
 };
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* How long a writing command waits for the lock; GPU_VFIO_LOCK_TIMEOUT_MS shortens it for
  * tests. */
@@ -49,37 +38,19 @@ static unsigned lock_timeout(void)
 	return *end || t > LOCK_TIMEOUT_MS ? LOCK_TIMEOUT_MS : (unsigned)t;
 }
 
-int cmd_doctor(struct ctx *c)
-{
-	return cmd_check(c->rootfd, c->policy_file, c->json);
-}
-
 static void usage(FILE *f)
 {
+	size_t i;
+
 	fprintf(f,
 		"Usage: gpu-vfio [--root DIR] [--policy FILE] [--json] [--kmsg] COMMAND [ARGS]\n"
 		"\n"
 		"Bind GPUs to vfio-pci as /etc/gpu-vfio.conf says, safely.\n"
 		"\n"
-		"Commands:\n"
-		"  validate [--image-modules DIR]\n"
-		"                      parse the policy and report every error; or list the VFIO\n"
-		"                      variant drivers of module directory DIR it may need\n"
-		"  plan                show what claim would do; change nothing\n"
-		"  claim [--device A]  apply the policy (run from the initramfs); with --device,\n"
-		"                      to device A and its IOMMU group only (hotplug)\n"
-		"  status [--prometheus [--textfile PATH]]\n"
-		"                      devices, drivers, groups, what boot did; or node_exporter\n"
-		"                      textfile metrics (to PATH atomically)\n"
-		"  release [ADDR...]   give claimed groups back to the host\n"
-		"  check               diagnose the IOMMU, kernel command line, modules, policy\n"
-		"                      and initramfs; say how to fix each problem\n"
-		"  nova [--release R] [--placement] [--part compute|api] [--host NAME]\n"
-		"                      OpenStack nova [pci] device_spec and alias for this node;\n"
-		"                      kolla-ansible's per-host (compute) or global (api) part\n"
-		"  kubevirt [--merge FILE...]\n"
-		"                      KubeVirt permittedHostDevices for this node, or the union\n"
-		"                      of several nodes' status --json\n"
+		"Commands:\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		fputs(commands[i]->help, f);
+	fprintf(f,
 		"\n"
 		"Options:\n"
 		"  --root DIR          read and write DIR/sys, DIR/proc, DIR/etc, DIR/run\n"
@@ -101,71 +72,93 @@ static bool same_as_slash(const char *root)
 	       a.st_ino == b.st_ino;
 }
 
-int main(int argc, char **argv)
+/* "--name" or "--name=VALUE" for an option with an argument, else exactly "--name". */
+static bool is_option(const char *arg, const char *name, bool has_arg)
 {
-	struct ctx c = { .root = "/" };
-	const char *command = NULL;
-	bool no_more_options = false;
-	size_t i;
-	int a, r;
+	size_t len = strlen(name);
 
-	/* A plan of thousands of devices is one large write, not hundreds of small ones. */
-	(void)setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	c.args = calloc(argc, sizeof(*c.args));
-	if (!c.args)
-		return EXIT_ERROR;
+	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || (has_arg && arg[len] == '='));
+}
+
+/* The command option arg is, of whichever command; *ret_owner is set to that command's
+ * index in commands[]. */
+static const struct command_option *command_option(const char *arg, size_t *ret_owner)
+{
+	const struct command_option *o;
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		for (o = commands[i]->options; o && o->name; o++)
+			if (is_option(arg, o->name, o->has_arg)) {
+				*ret_owner = i;
+				return o;
+			}
+	return NULL;
+}
+
+static const struct command *command_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+/* Options and arguments as given, before or after COMMAND. */
+struct cmdline {
+	const char *command;
+	struct command_arg *opts;
+	size_t *owners; /* the command each of opts belongs to, in commands[] */
+	size_t n_opts;
+	char **args;
+	int n_args;
+};
+
+/* Take argv apart. Returns -1 to go on, else the exit status (help, version, a usage
+ * error: said). */
+static int parse_argv(int argc, char **argv, struct ctx *c, struct cmdline *cl)
+{
+	bool no_more_options = false;
+	int a;
+
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a];
-		const char **value = NULL;
+		const struct command_option *opt = NULL;
+		const char **value = NULL, *v = NULL;
+		size_t owner = 0;
 
 		if (no_more_options || arg[0] != '-' || !arg[1]) {
-			if (!command)
-				command = arg;
+			if (!cl->command)
+				cl->command = arg;
 			else
-				c.args[c.n_args++] = argv[a];
+				cl->args[cl->n_args++] = argv[a];
 			continue;
 		}
 		if (strcmp(arg, "--") == 0) {
 			no_more_options = true;
 		} else if (strcmp(arg, "--json") == 0) {
-			c.json = true;
+			c->json = true;
 		} else if (strcmp(arg, "--kmsg") == 0) {
-			c.kmsg = true;
+			c->kmsg = true;
 		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 			usage(stdout);
-			r = EXIT_OK;
-			goto out;
+			return EXIT_OK;
 		} else if (strcmp(arg, "--version") == 0) {
 			printf("gpu-vfio %s\n", VERSION);
-			r = EXIT_OK;
-			goto out;
-		} else if (strncmp(arg, "--root", 6) == 0 && (arg[6] == '=' || !arg[6])) {
-			value = &c.root;
-		} else if (strncmp(arg, "--policy", 8) == 0 && (arg[8] == '=' || !arg[8])) {
-			value = &c.policy_file;
-		} else if (strncmp(arg, "--release", 9) == 0 && (arg[9] == '=' || !arg[9])) {
-			value = &c.release;
-		} else if (strncmp(arg, "--device", 8) == 0 && (arg[8] == '=' || !arg[8])) {
-			value = &c.device;
-		} else if (strcmp(arg, "--prometheus") == 0) {
-			c.prometheus = true;
-		} else if (strncmp(arg, "--textfile", 10) == 0 && (arg[10] == '=' || !arg[10])) {
-			value = &c.textfile;
-		} else if (strncmp(arg, "--image-modules", 15) == 0 && (arg[15] == '=' || !arg[15])) {
-			value = &c.image_modules;
-		} else if (strcmp(arg, "--placement") == 0) {
-			c.placement = true;
-		} else if (strncmp(arg, "--part", 6) == 0 && (arg[6] == '=' || !arg[6])) {
-			value = &c.part;
-		} else if (strncmp(arg, "--host", 6) == 0 && (arg[6] == '=' || !arg[6])) {
-			value = &c.host;
-		} else if (strcmp(arg, "--merge") == 0) {
-			c.merge = true;
+			return EXIT_OK;
+		} else if (is_option(arg, "--root", true)) {
+			value = &c->root;
+		} else if (is_option(arg, "--policy", true)) {
+			value = &c->policy_file;
+		} else if ((opt = command_option(arg, &owner))) {
+			if (opt->has_arg)
+				value = &v;
 		} else {
 			fprintf(stderr, "gpu-vfio: unknown option '%s'\n", arg);
 			usage(stderr);
-			r = EXIT_USAGE;
-			goto out;
+			return EXIT_USAGE;
 		}
 		if (value) {
 			const char *eq = strchr(arg, '=');
@@ -176,70 +169,86 @@ int main(int argc, char **argv)
 				*value = argv[++a];
 			else {
 				fprintf(stderr, "gpu-vfio: option '%s' needs an argument\n", arg);
-				r = EXIT_USAGE;
-				goto out;
+				return EXIT_USAGE;
 			}
 			if (!**value) {
-				fprintf(stderr, "gpu-vfio: option '%s' needs a non-empty argument\n", arg);
-				r = EXIT_USAGE;
-				goto out;
+				fprintf(stderr,
+					"gpu-vfio: option '%s' needs a non-empty argument\n", arg);
+				return EXIT_USAGE;
 			}
 		}
+		if (opt) {
+			cl->opts[cl->n_opts] = (struct command_arg){ .opt = opt, .value = v };
+			cl->owners[cl->n_opts++] = owner;
+		}
 	}
-	if (!command) {
+	return -1;
+}
+
+/* The usage errors main can tell: no or an unknown command, another command's option,
+ * --json where there is none, arguments to a command without any. Returns 0 or
+ * EXIT_USAGE (said). */
+static int check_command(const struct ctx *c, const struct cmdline *cl,
+			 const struct command **ret)
+{
+	const struct command *cmd;
+	size_t i;
+	int r;
+
+	if (!cl->command) {
 		usage(stderr);
-		r = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, command) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "gpu-vfio: unknown command '%s'\n", command);
+	cmd = command_lookup(cl->command);
+	if (!cmd) {
+		fprintf(stderr, "gpu-vfio: unknown command '%s'\n", cl->command);
 		usage(stderr);
-		r = EXIT_USAGE;
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < cl->n_opts; i++)
+		if (commands[cl->owners[i]] != cmd) {
+			fprintf(stderr, "gpu-vfio: %s\n", cl->opts[i].opt->misplaced);
+			return EXIT_USAGE;
+		}
+	if (c->json && !cmd->json) {
+		fprintf(stderr, "gpu-vfio: %s has no --json output\n", cmd->name);
+		return EXIT_USAGE;
+	}
+	if (cmd->parse) {
+		r = cmd->parse(c, cl->opts, cl->n_opts, cl->args, cl->n_args);
+		if (r)
+			return r;
+	}
+	if (!cmd->takes_args && cl->n_args) {
+		fprintf(stderr, "gpu-vfio: %s takes no arguments ('%s')\n", cmd->name, cl->args[0]);
+		return EXIT_USAGE;
+	}
+	*ret = cmd;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = { .root = "/" };
+	struct cmdline cl = { 0 };
+	const struct command *cmd = NULL;
+	int r;
+
+	/* A plan of thousands of devices is one large write, not hundreds of small ones. */
+	(void)setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	cl.args = calloc(argc, sizeof(*cl.args));
+	cl.opts = calloc(argc, sizeof(*cl.opts));
+	cl.owners = calloc(argc, sizeof(*cl.owners));
+	if (!cl.args || !cl.opts || !cl.owners) {
+		r = EXIT_ERROR;
 		goto out;
 	}
-	if ((c.release || c.placement || c.part || c.host) && strcmp(command, "nova") != 0) {
-		fprintf(stderr, "gpu-vfio: --release, --placement, --part and --host are options of nova only\n");
-		r = EXIT_USAGE;
+	r = parse_argv(argc, argv, &c, &cl);
+	if (r >= 0)
 		goto out;
-	}
-	if (c.merge && strcmp(command, "kubevirt") != 0) {
-		fprintf(stderr, "gpu-vfio: --merge is an option of kubevirt only\n");
-		r = EXIT_USAGE;
+	r = check_command(&c, &cl, &cmd);
+	if (r)
 		goto out;
-	}
-	if (c.json && !commands[i].json) {
-		fprintf(stderr, "gpu-vfio: %s has no --json output\n", command);
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (c.device && strcmp(command, "claim") != 0) {
-		fprintf(stderr, "gpu-vfio: --device is an option of claim only\n");
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (c.prometheus && (strcmp(command, "status") != 0 || c.json)) {
-		fprintf(stderr, "gpu-vfio: --prometheus is an option of status only, without --json\n");
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (c.image_modules && (strcmp(command, "validate") != 0 || c.json)) {
-		fprintf(stderr, "gpu-vfio: --image-modules is an option of validate only, without --json\n");
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (c.textfile && !c.prometheus) {
-		fprintf(stderr, "gpu-vfio: --textfile is an option of status --prometheus only\n");
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (!commands[i].takes_args && c.n_args) {
-		fprintf(stderr, "gpu-vfio: %s takes no arguments ('%s')\n", command, c.args[0]);
-		r = EXIT_USAGE;
-		goto out;
-	}
 	c.rootfd = root_open(c.root);
 	if (c.rootfd < 0) {
 		fprintf(stderr, "gpu-vfio: cannot open root %s: %s\n", c.root, strerror(-c.rootfd));
@@ -248,9 +257,9 @@ int main(int argc, char **argv)
 	}
 	c.live = same_as_slash(c.root);
 	log_setup(c.rootfd, c.kmsg);
-	if (commands[i].writes) {
+	if (cmd->writes) {
 		/* One writer at a time: boot claim, the service, hotplug and release. */
-		r = lock_take(c.rootfd, command, lock_timeout());
+		r = lock_take(c.rootfd, cmd->name, lock_timeout());
 		if (r == -EBUSY) {
 			r = EXIT_ERROR;
 			log_close();
@@ -260,11 +269,13 @@ int main(int argc, char **argv)
 		if (r < 0)
 			log_warn("cannot take %s: %s; going on without it", LOCK_FILE, strerror(-r));
 	}
-	r = commands[i].run(&c);
+	r = cmd->run(&c);
 	lock_release();
 	log_close();
 	close(c.rootfd);
 out:
-	free(c.args);
+	free(cl.args);
+	free(cl.opts);
+	free(cl.owners);
 	return r;
 }

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "claim.h"
+#include "plan.h"
 #include "iommufd.h"
 #include "isolation.h"
 #include "json.h"

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "pci.h"
-#include "policy.h"
 #include "rootfs.h"
 
 #define DEVICES_DIR "sys/bus/pci/devices"
@@ -349,13 +348,13 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 		r = read_hex_at(devfd, "vendor", &v);
 		if (r < 0) {
 			set_bad(d, "vendor", r);
-			d->unknown_keys |= 1u << KEY_VENDOR;
+			d->unknown |= PCI_UNKNOWN_VENDOR;
 		}
 		d->vendor = r < 0 ? 0xffff : (uint16_t)v;
 		r = read_hex_at(devfd, "device", &v);
 		if (r < 0) {
 			set_bad(d, "device", r);
-			d->unknown_keys |= 1u << KEY_DEVICE;
+			d->unknown |= PCI_UNKNOWN_DEVICE;
 		}
 		d->device = r < 0 ? 0xffff : (uint16_t)v;
 		if (read_hex_at(devfd, "subsystem_vendor", &v) == 0)
@@ -367,7 +366,7 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 	r = read_hex_at(devfd, "class", &v);
 	if (r < 0) {
 		set_bad(d, "class", r);
-		d->unknown_keys |= 1u << KEY_CLASS;
+		d->unknown |= PCI_UNKNOWN_CLASS;
 		v = 0;
 	}
 	d->class = v & 0xffffff;
@@ -375,7 +374,7 @@ static int scan_one(int devsfd, const char *name, struct pci_dev *d)
 	/* The kernel has boot_vga only for display controllers. One that is there but cannot
 	 * be read makes the device the boot VGA device: losing the console is worse than
 	 * keeping a GPU. */
-	if ((d->class >> 16) == 0x03 || (d->unknown_keys & (1u << KEY_CLASS))) {
+	if ((d->class >> 16) == 0x03 || (d->unknown & PCI_UNKNOWN_CLASS)) {
 		int bv = 0;
 
 		r = read_int_at(devfd, "boot_vga", &bv);

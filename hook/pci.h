@@ -9,6 +9,13 @@
 #define PCI_ADDR_MAX 20 /* "dddddddd:bb:ss.f" + NUL, domains wider than 4 digits included */
 #define DRIVER_MAX 64
 
+/* pci_dev.unknown: what a device cannot be told by, as the scan could not read it. */
+enum {
+	PCI_UNKNOWN_VENDOR = 1u << 0,
+	PCI_UNKNOWN_DEVICE = 1u << 1,
+	PCI_UNKNOWN_CLASS = 1u << 2,
+};
+
 struct pci_dev {
 	char address[PCI_ADDR_MAX];
 	uint64_t key; /* domain, bus, slot, function as one number: the sort order */
@@ -29,7 +36,7 @@ struct pci_dev {
 	int sriov_numvfs; /* -1 when not SR-IOV capable */
 	char modalias[128]; /* read on demand: pci_read_details() */
 	char bad[128]; /* the attributes the scan could not read and why, or "" */
-	unsigned unknown_keys; /* 1 << KEY_*: rule keys the device cannot be matched on */
+	unsigned unknown; /* PCI_UNKNOWN_*: the identity the scan could not read */
 };
 
 struct pci_machine {
@@ -39,7 +46,7 @@ struct pci_machine {
 
 /* Read every device below sys/bus/pci/devices whose name is a canonical address. A device
  * directory that cannot be opened is skipped (it went away); a device with an attribute that
- * cannot be read stays, with bad_attr and unknown_keys set. A missing bus directory is an
+ * cannot be read stays, with bad_attr and unknown set. A missing bus directory is an
  * empty machine. Returns 0 or -errno. */
 int pci_scan(int rootfd, struct pci_machine *ret);
 

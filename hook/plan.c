@@ -62,6 +62,14 @@ static void bridge_reason(const struct pci_dev *d, char *buf, size_t size)
 		snprintf(buf, size, "PCI bridge (header type %u)", d->header_type);
 }
 
+/* The rule keys a device cannot be matched on, as 1u << KEY_*. */
+static unsigned unknown_keys(const struct pci_dev *d)
+{
+	return (d->unknown & PCI_UNKNOWN_VENDOR ? 1u << KEY_VENDOR : 0) |
+	       (d->unknown & PCI_UNKNOWN_DEVICE ? 1u << KEY_DEVICE : 0) |
+	       (d->unknown & PCI_UNKNOWN_CLASS ? 1u << KEY_CLASS : 0);
+}
+
 /* A device the scan could not read whole: which rule could decide it, ignoring the keys it
  * cannot be matched on (a rule with nothing else left could match it). */
 static ssize_t decide_unknown(const struct policy *p, const struct match_target *t,
@@ -140,9 +148,8 @@ static bool is_companion_class(uint32_t class)
 	       (class >> 8) == 0x0c80;
 }
 
-/* Devices the kernel lists in a group that the scan could not read block the group too. */
-static int group_unknown_member(int rootfd, const struct pci_machine *m, int group, char *buf,
-				size_t size)
+int plan_group_stranger(int rootfd, const struct pci_machine *m, int group,
+			const int *scan_group, char *buf, size_t size)
 {
 	char path[64];
 	struct dirent *de;
@@ -159,14 +166,16 @@ static int group_unknown_member(int rootfd, const struct pci_machine *m, int gro
 		return 0;
 	}
 	while (!found && (de = readdir(dir))) {
+		const struct pci_dev *d;
 		char addr[PCI_ADDR_MAX];
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (pci_find(m, de->d_name))
-			continue;
-		if (!pci_address_normalise(de->d_name, addr, sizeof(addr)) || !pci_find(m, addr)) {
-			snprintf(buf, size, "%.40s (unreadable device)", de->d_name);
+		d = pci_find(m, de->d_name);
+		if (!d && pci_address_normalise(de->d_name, addr, sizeof(addr)))
+			d = pci_find(m, addr);
+		if (!d || (scan_group && scan_group[d - m->devs] != group)) {
+			snprintf(buf, size, "%.63s", de->d_name);
 			found = 1;
 		}
 	}
@@ -245,8 +254,14 @@ static void close_group(int rootfd, const struct pci_machine *m, const struct po
 				 "not wanted by the policy; shares IOMMU group %d", group);
 		}
 	}
-	if (!way[0] && !group_unknown_member(rootfd, m, group, way, sizeof(way)))
-		return;
+	/* Devices the kernel lists in the group that the scan could not read block it too. */
+	if (!way[0]) {
+		char name[64];
+
+		if (!plan_group_stranger(rootfd, m, group, NULL, name, sizeof(name)))
+			return;
+		snprintf(way, sizeof(way), "%.40s (unreadable device)", name);
+	}
 
 	for (k = 0; k < n_mem; k++) {
 		struct plan_entry *e = &plan->e[mem[k]];
@@ -290,7 +305,7 @@ static bool driver_is_vfio(int rootfd, struct vfio_cache *vc, const char *driver
 	return r;
 }
 
-int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, struct plan *ret)
+int plan_build(int rootfd, struct pci_machine *m, const struct policy *p, struct plan *ret)
 {
 	struct plan plan = { .n = m->n_devs };
 	struct vfio_cache vc = { .n = 0 };
@@ -319,10 +334,10 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 		t = target_of(d);
 		e->via = -1;
 		e->on_vfio = driver_is_vfio(rootfd, &vc, d->driver);
-		if (d->unknown_keys) {
+		if (d->unknown) {
 			/* Its ids or class cannot be read: never a target, and it blocks any
 			 * group it is in. Reported whenever a rule could want it. */
-			ssize_t rule = decide_unknown(p, &t, d->unknown_keys);
+			ssize_t rule = decide_unknown(p, &t, unknown_keys(d));
 
 			e->rule = rule;
 			snprintf(e->reason, sizeof(e->reason), "cannot read %s", d->bad);
@@ -400,7 +415,7 @@ int plan_build(int rootfd, const struct pci_machine *m, const struct policy *p, 
 	return 0;
 }
 
-void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *m,
+void plan_pick_drivers(int rootfd, struct plan *plan, struct pci_machine *m,
 		       struct modules *mods)
 {
 	/* Identical cards share a modalias: look each one up once. */
@@ -431,6 +446,15 @@ void plan_pick_drivers(int rootfd, struct plan *plan, const struct pci_machine *
 		snprintf(cache[j].driver, sizeof(cache[j].driver), "%s", e->vfio_driver);
 	}
 }
+
+void format_rule(const struct policy *p, ssize_t rule, char *buf, size_t size)
+{
+	if (rule < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, "%s:%u", p->rules[rule].file, p->rules[rule].line);
+}
+
 
 void plan_free(struct plan *plan)
 {

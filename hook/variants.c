@@ -152,7 +152,9 @@ int variants_for_image(const char *moddir, const struct policy *p, FILE *out)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	/* qsort wants a valid array even when it is empty. */
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
 			fprintf(out, "%s\n", names[i]);

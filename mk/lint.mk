@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Static analysis of the C sources: cppcheck and clang-tidy (.clang-tidy), zero findings.
+# Static analysis of the C sources: cppcheck and clang-tidy (.clang-tidy), zero findings; the
+# include graph has no cycle and lib/ includes nothing of the programs.
 #
-#   make check-lint   -> build/results/lint
+#   make check-lint   -> build/results/lint; fails on any finding
+#   make graph        the include graph of hook/, lib/ and generator/ (GRAPH=dot: as dot)
 
 LINT_PKGS := cppcheck clang-tidy
 DEPS_PKGS += $(LINT_PKGS)
@@ -9,7 +11,12 @@ LINT_SRCS = $(wildcard hook/*.c lib/*.c generator/*.c)
 
 CHECK_TARGETS += check-lint
 
-.PHONY: check-lint
+GRAPH_DIRS := hook lib generator
+
+.PHONY: check-lint graph
+
+graph:
+	@scripts/include-graph.py $(if $(filter dot,$(GRAPH)),--dot) $(GRAPH_DIRS)
 
 check-lint: $(KMOD_HDR)
 	@scripts/ensure-deps.sh $(LINT_PKGS)
@@ -25,4 +32,8 @@ check-lint: $(KMOD_HDR)
 		else echo "not ok - clang-tidy $$s"; grep -E 'warning|error' $(B)/lint.out; \
 			f=$$((f + 1)); fi; \
 	done; \
-	echo "lint: $$p passed, $$f failed"; echo "$$p $$f" >$(B)/results/lint
+	if scripts/include-graph.py --check $(GRAPH_DIRS); then \
+		echo "ok - include graph"; p=$$((p + 1)); \
+	else echo "not ok - include graph"; f=$$((f + 1)); fi; \
+	echo "lint: $$p passed, $$f failed"; echo "$$p $$f" >$(B)/results/lint; \
+	[ $$f -eq 0 ]

@@ -17,7 +17,8 @@ UNIT_ENV := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect
 
 # lib/ comes from $(LIB_UNIT) (mk/lib.mk), built with UNIT_CFLAGS.
 UNIT_HELPER_SRCS := tests/unit/helpers.c tests/unit/mock-modules.c
-UNIT_ENGINE_SRCS := hook/pci.c hook/plan.c hook/claim.c hook/state.c hook/json.c hook/log.c \
+UNIT_ENGINE_SRCS := hook/pci.c hook/plan.c hook/claim.c hook/bind.c hook/deadline.c hook/restore.c \
+	hook/state.c hook/json.c hook/log.c \
 	hook/journal.c hook/lock.c hook/groupprobe.c hook/variants.c
 UNIT_HDRS := $(wildcard lib/*.h hook/*.h generator/*.h) tests/unit/helpers.h \
 	tests/support/fakekernel.h

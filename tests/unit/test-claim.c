@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "bind.h"
 #include "claim.h"
+#include "deadline.h"
 #include "fakekernel.h"
 #include "groupprobe.h"
 #include "helpers.h"

@@ -10,12 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "claim.h"
+#include "bind.h"
 #include "commands.h"
 #include "journal.h"
 #include "log.h"
 #include "modules.h"
 #include "pci.h"
+#include "policy.h"
 #include "rootfs.h"
 #include "state.h"
 
@@ -109,10 +110,10 @@ static size_t group_nodes(int rootfd, const struct pci_machine *m, int group, ch
 	return n;
 }
 
-static int release_group(struct ctx *c, struct pci_machine *m, int group, struct state *st,
+static int release_group(const struct ctx *c, struct pci_machine *m, int group, struct state *st,
 			 struct modules *mods)
 {
-	char path[128], nodes[MAX_NODES][48];
+	char nodes[MAX_NODES][48];
 	const char *which = "";
 	size_t i, n_nodes;
 	int r = 0;
@@ -135,8 +136,7 @@ static int release_group(struct ctx *c, struct pci_machine *m, int group, struct
 
 		if (d->iommu_group != group || !pci_driver_is_vfio(c->rootfd, d->driver))
 			continue;
-		snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/driver_override", d->address);
-		if (sysfs_write_deadline(c->rootfd, path, prev, 5000) < 0) {
+		if (bind_set_override(c->rootfd, d, prev, UNBIND_TIMEOUT_MS) < 0) {
 			log_err("%s: cannot clear driver_override", d->address);
 			r = -EIO;
 		}
@@ -154,9 +154,8 @@ static int release_group(struct ctx *c, struct pci_machine *m, int group, struct
 		if (d->iommu_group != group || !pci_driver_is_vfio(c->rootfd, d->driver))
 			continue;
 		snprintf(vfio, sizeof(vfio), "%s", d->driver);
-		snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/unbind", vfio);
-		q = sysfs_write_deadline(c->rootfd, path, d->address, 5000);
-		if (q < 0 || !wait_driver(c->rootfd, d, "", 2000)) {
+		q = bind_unbind(c->rootfd, d, vfio, UNBIND_TIMEOUT_MS);
+		if (q < 0 || !wait_driver(c->rootfd, d, "", VERIFY_TIMEOUT_MS)) {
 			log_err("%s: cannot unbind from %s: %s", d->address, vfio,
 				q < 0 ? strerror(-q) : "still bound");
 			r = -EIO;
@@ -166,9 +165,9 @@ static int release_group(struct ctx *c, struct pci_machine *m, int group, struct
 		pci_read_details(c->rootfd, d);
 		if (c->live && d->modalias[0] && modules_ensure(mods, d->modalias, &would) < 0)
 			log_notice("%s: no native driver module loaded for %s", d->address, d->modalias);
-		(void)sysfs_write_deadline(c->rootfd, "sys/bus/pci/drivers_probe", d->address, 5000);
+		(void)bind_probe(c->rootfd, d, UNBIND_TIMEOUT_MS);
 		if (want[0])
-			back = wait_driver(c->rootfd, d, want, 2000);
+			back = wait_driver(c->rootfd, d, want, VERIFY_TIMEOUT_MS);
 		else
 			back = pci_refresh(c->rootfd, d) == 0 && !pci_driver_is_vfio(c->rootfd, d->driver);
 		if (!back) {
@@ -193,6 +192,17 @@ static int release_group(struct ctx *c, struct pci_machine *m, int group, struct
 	return r;
 }
 
+static char **addresses; /* release ADDRESS...: their groups only */
+static int n_addresses;
+
+static int release_parse(const struct ctx *c, const struct command_arg *opts, size_t n_opts,
+			 char **args, int n_args)
+{
+	addresses = args;
+	n_addresses = n_args;
+	return 0;
+}
+
 /* Add group g to the set (no duplicates: the set is never larger than the devices). */
 static void add_group(int *groups, size_t *n, int g)
 {
@@ -204,7 +214,7 @@ static void add_group(int *groups, size_t *n, int g)
 	groups[(*n)++] = g;
 }
 
-int cmd_release(struct ctx *c)
+static int release_run(struct ctx *c)
 {
 	struct state st = { 0 };
 	struct modules *mods = NULL;
@@ -222,7 +232,7 @@ int cmd_release(struct ctx *c)
 	 * readable record: what the journal names was not recorded claimed). */
 	if (journal_recover(c->rootfd, &st) != 0)
 		r = EXIT_ERROR;
-	if (r != EXIT_OK && q < 0 && q != -ENOENT && c->n_args == 0) {
+	if (r != EXIT_OK && q < 0 && q != -ENOENT && n_addresses == 0) {
 		log_err("cannot tell which devices claim took: name the devices to release");
 		state_free(&st);
 		return EXIT_ERROR;
@@ -238,7 +248,7 @@ int cmd_release(struct ctx *c)
 		r = EXIT_ERROR;
 		goto out;
 	}
-	if (c->n_args == 0) {
+	if (n_addresses == 0) {
 		/* Everything claim took (recorded claimed) that is still on a VFIO driver; not
 		 * what vfio-pci.ids= or an operator put there, nor what the policy keeps. */
 		for (i = 0; i < st.n; i++) {
@@ -251,12 +261,12 @@ int cmd_release(struct ctx *c)
 		if (n_groups == 0)
 			log_info("nothing to release: no claimed device in %s", STATE_FILE);
 	}
-	for (i = 0; i < (size_t)c->n_args; i++) {
+	for (i = 0; i < (size_t)n_addresses; i++) {
 		char addr[PCI_ADDR_MAX];
 		struct pci_dev *d;
 
-		if (!pci_address_normalise(c->args[i], addr, sizeof(addr))) {
-			log_err("%s: not a PCI address (expected [DDDD:]BB:DD.F)", c->args[i]);
+		if (!pci_address_normalise(addresses[i], addr, sizeof(addr))) {
+			log_err("%s: not a PCI address (expected [DDDD:]BB:DD.F)", addresses[i]);
 			r = EXIT_ERROR;
 			continue;
 		}
@@ -286,3 +296,12 @@ out:
 	state_free(&st);
 	return r;
 }
+
+const struct command command_release = {
+	.name = "release",
+	.help = "  release [ADDR...]   give claimed groups back to the host\n",
+	.takes_args = true,
+	.writes = true,
+	.parse = release_parse,
+	.run = release_run,
+};
