@@ -2,12 +2,37 @@
 /* The gpu-vfio.conf(5) parser: one file's text into rules, every error with its file and line. */
 #define _GNU_SOURCE 1
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy-internal.h"
+#include "policy-parse.h"
 #include "policy.h"
+
+void policy_error(struct policy *p, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[512], *s, **n;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		len = asprintf(&s, "%s:%u: %s", file, line, msg);
+	else
+		len = asprintf(&s, "%s: %s", file, msg);
+	if (len < 0)
+		return;
+	n = realloc(p->errors, (p->n_errors + 1) * sizeof(*n));
+	if (!n) {
+		free(s);
+		return;
+	}
+	p->errors = n;
+	p->errors[p->n_errors++] = s;
+}
 
 static const char *const key_names[_KEY_MAX] = {
 	[KEY_VENDOR] = "vendor",	[KEY_DEVICE] = "device",     [KEY_SUBVENDOR] = "subvendor",

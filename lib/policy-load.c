@@ -4,7 +4,6 @@
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,33 +11,9 @@
 #include <unistd.h>
 
 #include "dirlist.h"
-#include "policy-internal.h"
+#include "policy-parse.h"
 #include "policy.h"
 #include "rootfs.h"
-
-void policy_error(struct policy *p, const char *file, unsigned line, const char *fmt, ...)
-{
-	char msg[512], *s, **n;
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line)
-		len = asprintf(&s, "%s:%u: %s", file, line, msg);
-	else
-		len = asprintf(&s, "%s: %s", file, msg);
-	if (len < 0)
-		return;
-	n = realloc(p->errors, (p->n_errors + 1) * sizeof(*n));
-	if (!n) {
-		free(s);
-		return;
-	}
-	p->errors = n;
-	p->errors[p->n_errors++] = s;
-}
 
 static const char *intern_file(struct policy *p, const char *name)
 {

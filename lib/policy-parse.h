@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the parts of the policy (policy.c, policy-parse.c) share and nothing else uses. */
+/* The parser's helpers that the loader (policy-load.c) uses too, and nothing else. */
 #pragma once
 
 #include "policy.h"
