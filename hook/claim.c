@@ -383,6 +383,12 @@ int claim_apply(int rootfd, struct pci_machine *m, const struct policy *p, struc
 	run.scan_group = scan_group;
 
 	load_up_front(&run);
+	/* The deadlines are for the writes a run can abandon. A module's init cannot be, and
+	 * a slow load (a variant driver and its dependencies) must not use up the binds' time:
+	 * the clock starts once the drivers are there. */
+	start = now_ms();
+	run.claim_end = start + run_ms - run_ms / 3;
+	run.deadline = start + run_ms;
 
 	/* Record what is about to be done before the first write, so that a run killed in
 	 * the middle can be undone by the next one. */

@@ -50,4 +50,5 @@ extern int mock_modules_ensure_error; /* negative errno modules_ensure() returns
 extern const char *mock_modules_fail_only; /* NULL: every module fails; else only this one */
 extern const char *mock_variant_modalias; /* modalias prefix that has a variant driver */
 extern const char *mock_variant_driver; /* that driver's name */
+extern unsigned mock_modules_delay_ms; /* how long each modules_ensure() takes */
 void mock_modules_reset(void);

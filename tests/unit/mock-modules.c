@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "helpers.h"
 #include "modules.h"
@@ -14,6 +15,7 @@ int mock_modules_ensure_error;
 const char *mock_modules_fail_only;
 const char *mock_variant_modalias;
 const char *mock_variant_driver;
+unsigned mock_modules_delay_ms;
 
 struct modules {
 	int rootfd;
@@ -27,6 +29,7 @@ void mock_modules_reset(void)
 	mock_modules_fail_only = NULL;
 	mock_variant_modalias = NULL;
 	mock_variant_driver = NULL;
+	mock_modules_delay_ms = 0;
 }
 
 int modules_new(int rootfd, bool live, struct modules **ret)
@@ -59,6 +62,12 @@ int modules_ensure(struct modules *m, const char *name, bool *ret_would_load)
 	i = strlen(mock_modules_calls);
 	snprintf(mock_modules_calls + i, sizeof(mock_modules_calls) - i, "%s%s", i ? " " : "",
 		 name);
+	if (mock_modules_delay_ms) {
+		struct timespec ts = { mock_modules_delay_ms / 1000,
+				       (long)(mock_modules_delay_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	if (mock_modules_ensure_error &&
 	    (!mock_modules_fail_only || strcmp(mock_modules_fail_only, name) == 0))
 		return mock_modules_ensure_error;

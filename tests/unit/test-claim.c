@@ -229,6 +229,29 @@ static void test_claim_binds_all_functions(void **state)
 	stop(&t);
 }
 
+/* The run's deadlines are for the writes it can abandon: a slow module load (a variant
+ * driver and its dependencies, 10-20 s in a loaded TCG guest) is not taken out of them. */
+static void test_slow_module_load_keeps_the_run_budget(void **state)
+{
+	struct fk_opts fo = { .load_drivers = vfio_loaded };
+	struct claim_test t;
+	size_t i;
+
+	(void)state;
+	start(&t, &fo);
+	t.o.run_timeout_ms = 900; /* claims end by 600 ms after the start */
+	mock_modules_delay_ms = 400; /* vfio_pci and vfio_iommu_type1: 800 ms */
+	run_claim(&t, "claim vendor=10de class=0300 name=rtx2080\n");
+	for (i = 0; i < 4; i++) {
+		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
+
+		if (e->action != ACT_CLAIMED)
+			fail_msg("%s: %s (%s)", gpu_fns[i], action_name(e->action), e->reason);
+		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
+	}
+	stop(&t);
+}
+
 static void test_second_run_is_idempotent(void **state)
 {
 	struct fk_opts fo = { .load_drivers = vfio_loaded };
@@ -848,6 +871,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_claim_binds_all_functions, teardown_fk),
+		cmocka_unit_test_teardown(test_slow_module_load_keeps_the_run_budget, teardown_fk),
 		cmocka_unit_test_teardown(test_second_run_is_idempotent, teardown_fk),
 		cmocka_unit_test_teardown(test_hanging_unbind, teardown_fk),
 		cmocka_unit_test_teardown(test_override_write_fails, teardown_fk),
