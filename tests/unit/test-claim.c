@@ -170,6 +170,21 @@ static void expect_native(const char *root)
 	}
 }
 
+/* Every function of the card claimed, on vfio-pci, its driver_override vfio-pci. */
+static void expect_claimed(struct claim_test *t)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		struct plan_entry *e = entry_of(&t->pl, gpu_fns[i]);
+
+		if (e->action != ACT_CLAIMED)
+			fail_msg("%s: %s (%s)", gpu_fns[i], action_name(e->action), e->reason);
+		assert_string_equal(driver_of(t->root, gpu_fns[i]), "vfio-pci");
+		expect_override(t->root, gpu_fns[i], "vfio-pci");
+	}
+}
+
 static void test_claim_binds_all_functions(void **state)
 {
 	struct fk_opts fo = { .load_drivers = vfio_loaded };
@@ -182,14 +197,7 @@ static void test_claim_binds_all_functions(void **state)
 	(void)state;
 	start(&t, &fo);
 	run_claim(&t, "claim vendor=10de class=0300 name=rtx2080\n");
-	for (i = 0; i < 4; i++) {
-		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
-
-		if (e->action != ACT_CLAIMED)
-			fail_msg("%s: %s (%s)", gpu_fns[i], action_name(e->action), e->reason);
-		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
-		expect_override(t.root, gpu_fns[i], "vfio-pci");
-	}
+	expect_claimed(&t);
 	assert_false(plan_has_problems(&t.pl.plan));
 	/* The iGPU and the chipset stay where they were. */
 	assert_string_equal(driver_of(t.root, "0000:00:02.0"), "i915");
@@ -235,20 +243,13 @@ static void test_slow_module_load_keeps_the_run_budget(void **state)
 {
 	struct fk_opts fo = { .load_drivers = vfio_loaded };
 	struct claim_test t;
-	size_t i;
 
 	(void)state;
 	start(&t, &fo);
 	t.o.run_timeout_ms = 900; /* claims end by 600 ms after the start */
 	mock_modules_delay_ms = 400; /* vfio_pci and vfio_iommu_type1: 800 ms */
 	run_claim(&t, "claim vendor=10de class=0300 name=rtx2080\n");
-	for (i = 0; i < 4; i++) {
-		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
-
-		if (e->action != ACT_CLAIMED)
-			fail_msg("%s: %s (%s)", gpu_fns[i], action_name(e->action), e->reason);
-		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
-	}
+	expect_claimed(&t);
 	stop(&t);
 }
 
@@ -271,12 +272,7 @@ static void test_second_run_is_idempotent(void **state)
 
 	/* A second boot stage (or an operator) runs claim again, with the earlier state. */
 	run_claim(&t, "claim vendor=10de class=0300\n");
-	for (i = 0; i < 4; i++) {
-		struct plan_entry *e = entry_of(&t.pl, gpu_fns[i]);
-
-		assert_int_equal(e->action, ACT_CLAIMED);
-		assert_string_equal(driver_of(t.root, gpu_fns[i]), "vfio-pci");
-	}
+	expect_claimed(&t);
 	usleep(100 * 1000);
 	after = fake_log(t.root);
 	assert_string_equal(before, after);
