@@ -19,6 +19,7 @@
 #define UNDO_VERIFY_MS 2000
 #define UNDO_RUN_MS 20000
 
+/* 1 with the journal in *j, 0 when there is none (*j empty), or -errno. */
 static int journal_read(int rootfd, struct state *j)
 {
 	int r = state_read_file(rootfd, JOURNAL_FILE, j);
@@ -26,7 +27,9 @@ static int journal_read(int rootfd, struct state *j)
 	if (r == -EBADMSG)
 		log_err("%s is not a whole record (truncated?): cannot tell what an interrupted claim did; check the devices with gpu-vfio status",
 			JOURNAL_FILE);
-	return r;
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : 1;
 }
 
 static int journal_store(int rootfd, const struct state *j)
@@ -45,7 +48,7 @@ int journal_begin(int rootfd, const struct state *intent)
 	int r;
 
 	r = journal_read(rootfd, &j);
-	if (r < 0 && r != -ENOENT && r != -EBADMSG)
+	if (r < 0 && r != -EBADMSG)
 		return r;
 	for (i = 0; i < intent->n; i++) {
 		const struct state_entry *old = state_find(&j, intent->e[i].address);
@@ -111,9 +114,7 @@ int journal_settle(int rootfd, const struct state *st)
 	int r;
 
 	r = journal_read(rootfd, &j);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
+	if (r <= 0)
 		return r;
 	r = journal_prune(rootfd, &j, st);
 	if (r == 0)
@@ -131,9 +132,7 @@ int journal_recover(int rootfd, struct state *st)
 	int r;
 
 	r = journal_read(rootfd, &j);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
+	if (r <= 0)
 		return r;
 	rd = calloc(j.n ? j.n : 1, sizeof(*rd));
 	devs = calloc(j.n ? j.n : 1, sizeof(*devs));

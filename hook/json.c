@@ -108,6 +108,19 @@ static int read_string(struct reader *r, char *buf, size_t size)
 
 static int skip_value(struct reader *r);
 
+/* After a member or element: 1 at a ',' (another follows), 0 at close, -EINVAL else. */
+static int next_member(struct reader *r, char close)
+{
+	skip_ws(r);
+	if (r->p >= r->end)
+		return -EINVAL;
+	if (*r->p == ',') {
+		r->p++;
+		return 1;
+	}
+	return *r->p++ == close ? 0 : -EINVAL;
+}
+
 static int skip_container(struct reader *r, char open, char close)
 {
 	int q;
@@ -134,15 +147,11 @@ static int skip_container(struct reader *r, char open, char close)
 		q = skip_value(r);
 		if (q < 0)
 			return q;
-		skip_ws(r);
-		if (r->p >= r->end)
-			return -EINVAL;
-		if (*r->p == ',') {
-			r->p++;
+		q = next_member(r, close);
+		if (q < 0)
+			return q;
+		if (q)
 			continue;
-		}
-		if (*r->p++ != close)
-			return -EINVAL;
 		r->depth--;
 		return 0;
 	}
@@ -254,16 +263,9 @@ static int read_object(struct reader *r, struct json_object *o)
 			if (f == &o->f[o->n])
 				o->n++;
 		}
-		skip_ws(r);
-		if (r->p >= r->end)
-			return -EINVAL;
-		if (*r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (*r->p++ != '}')
-			return -EINVAL;
-		return 0;
+		q = next_member(r, '}');
+		if (q <= 0)
+			return q;
 	}
 }
 

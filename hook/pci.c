@@ -52,15 +52,8 @@ static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 	fd = open_attr(dirfd, name);
 	if (fd < 0)
 		return fd;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
+	n = fd_read_text(fd, buf, size);
 	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
 	return n;
 }
 
@@ -98,24 +91,6 @@ static int read_int_at(int dirfd, const char *name, int *ret)
 	return 0;
 }
 
-static int link_name_at(int dirfd, const char *name, char *buf, size_t size)
-{
-	char target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (strlen(base) >= size)
-		return -ENAMETOOLONG;
-	strcpy(buf, base);
-	return 0;
-}
-
 /* A vfio-noiommu group is named so; IOMMU groups have no name file otherwise. */
 bool pci_group_is_noiommu(int rootfd, int g)
 {
@@ -130,14 +105,14 @@ static void refresh_at(int devfd, struct pci_dev *d, bool override)
 {
 	char buf[32];
 
-	if (link_name_at(devfd, "driver", d->driver, sizeof(d->driver)) < 0)
+	if (root_link_name(devfd, "driver", d->driver, sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
 	d->override[0] = '\0';
 	if (override && (read_at(devfd, "driver_override", d->override, sizeof(d->override)) < 0 ||
 			 strcmp(d->override, "(null)") == 0))
 		d->override[0] = '\0';
 	d->iommu_group = -1;
-	if (link_name_at(devfd, "iommu_group", buf, sizeof(buf)) == 0) {
+	if (root_link_name(devfd, "iommu_group", buf, sizeof(buf)) == 0) {
 		char *end;
 		long g = strtol(buf, &end, 10);
 

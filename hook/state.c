@@ -252,6 +252,13 @@ void state_free(struct state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* One member after the first: `, "key": "value"`, or null for an empty value. */
+static void member(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, ", \"%s\": ", key);
+	json_string_or_null(f, value);
+}
+
 int state_write(int rootfd, const struct state *s)
 {
 	return state_write_file(rootfd, STATE_FILE, s);
@@ -283,20 +290,13 @@ int state_write_file(int rootfd, const char *path, const struct state *s)
 			fprintf(f, ", \"iommu_group\": %d", e->iommu_group);
 		else
 			fprintf(f, ", \"iommu_group\": null");
-		fprintf(f, ", \"action\": ");
-		json_string(f, e->action);
-		fprintf(f, ", \"driver\": ");
-		json_string_or_null(f, e->driver);
-		fprintf(f, ", \"previous_driver\": ");
-		json_string_or_null(f, e->previous_driver);
-		fprintf(f, ", \"previous_override\": ");
-		json_string_or_null(f, e->previous_override);
-		fprintf(f, ", \"rule\": ");
-		json_string_or_null(f, e->rule);
-		fprintf(f, ", \"via\": ");
-		json_string_or_null(f, e->via);
-		fprintf(f, ", \"reason\": ");
-		json_string_or_null(f, e->reason);
+		member(f, "action", e->action);
+		member(f, "driver", e->driver);
+		member(f, "previous_driver", e->previous_driver);
+		member(f, "previous_override", e->previous_override);
+		member(f, "rule", e->rule);
+		member(f, "via", e->via);
+		member(f, "reason", e->reason);
 		fprintf(f, ", \"taken\": %s}", e->taken ? "true" : "false");
 	}
 	fprintf(f, "\n  ]\n}\n");

@@ -3,6 +3,7 @@
  * /etc/kernel/cmdline or the GRUB defaults), what it says, and how an edit takes effect. */
 #define _GNU_SOURCE 1
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,69 +256,50 @@ static const char *grub_edit_file(const struct boot_config *b)
 }
 
 
-char *boot_config_fix_add(const struct boot_config *b, const char *kver, const char *tokens)
+/* The fix text that adds tokens to, or removes them from, the command line the next boot
+ * takes: where to edit (file: where the token was found) and what to run afterwards. */
+static char *fix_text(const struct boot_config *b, const char *kver, bool add,
+		      const char *tokens, const char *file)
 {
-	char buf[PATH_MAX + 64];
+	const char *verb = add ? "add" : "remove", *prep = add ? "to" : "from";
+	char buf[PATH_MAX + 64], where[PATH_MAX + 64];
 	const char *cmd = boot_tool_command(b, kver, buf, sizeof(buf));
 	char *s = NULL;
-	int n = -1;
+	int n;
 
-	switch (b->kind) {
-	case BOOT_GRUB:
-		n = asprintf(&s, "add \"%s\" to GRUB_CMDLINE_LINUX_DEFAULT in %s, then run %s and reboot",
-			     tokens, grub_edit_file(b), cmd);
-		break;
-	case BOOT_KERNEL_CMDLINE:
-		n = asprintf(&s, "add \"%s\" to /etc/kernel/cmdline, then run %s and reboot", tokens,
-			     cmd);
-		break;
-	case BOOT_BLS:
-		if (b->tool == TOOL_GRUBBY)
-			n = asprintf(&s, "run grubby --update-kernel=ALL --args=\"%s\" and reboot",
-				     tokens);
-		else if (b->tool == TOOL_KERNELSTUB)
-			n = asprintf(&s, "run kernelstub -a \"%s\" and reboot", tokens);
+	if (b->kind == BOOT_BLS && b->tool == TOOL_GRUBBY)
+		n = asprintf(&s, "run grubby --update-kernel=ALL --%sargs=\"%s\" and reboot",
+			     add ? "" : "remove-", tokens);
+	else if (b->kind == BOOT_BLS && b->tool == TOOL_KERNELSTUB)
+		n = asprintf(&s, "run kernelstub -%c \"%s\" and reboot", add ? 'a' : 'd', tokens);
+	else if (b->kind == BOOT_UNKNOWN)
+		n = asprintf(&s, "%s \"%s\" %s the kernel command line of the boot loader and reboot",
+			     verb, tokens, prep);
+	else {
+		if (add && b->kind == BOOT_GRUB)
+			(void)snprintf(where, sizeof(where), "GRUB_CMDLINE_LINUX_DEFAULT in %s",
+				       grub_edit_file(b));
+		else if (add)
+			(void)snprintf(where, sizeof(where), "/etc/kernel/cmdline");
+		else if (b->kind == BOOT_BLS)
+			(void)snprintf(where, sizeof(where), "/etc/kernel/cmdline and %s", file);
 		else
-			n = asprintf(&s, "add \"%s\" to /etc/kernel/cmdline, then run %s and reboot",
-				     tokens, cmd);
-		break;
-	case BOOT_UNKNOWN:
-		n = asprintf(&s, "add \"%s\" to the kernel command line of the boot loader and reboot",
-			     tokens);
-		break;
+			(void)snprintf(where, sizeof(where), "%s", file);
+		n = asprintf(&s, "%s \"%s\" %s %s, then run %s and reboot", verb, tokens, prep,
+			     where, cmd);
 	}
 	return n < 0 ? NULL : s;
+}
+
+char *boot_config_fix_add(const struct boot_config *b, const char *kver, const char *tokens)
+{
+	return fix_text(b, kver, true, tokens, NULL);
 }
 
 char *boot_config_fix_remove(const struct boot_config *b, const char *kver, const char *token,
 			     const char *file)
 {
-	char buf[PATH_MAX + 64];
-	const char *cmd = boot_tool_command(b, kver, buf, sizeof(buf));
-	char *s = NULL;
-	int n = -1;
-
-	switch (b->kind) {
-	case BOOT_GRUB:
-	case BOOT_KERNEL_CMDLINE:
-		n = asprintf(&s, "remove \"%s\" from %s, then run %s and reboot", token, file, cmd);
-		break;
-	case BOOT_BLS:
-		if (b->tool == TOOL_GRUBBY)
-			n = asprintf(&s, "run grubby --update-kernel=ALL --remove-args=\"%s\" and reboot",
-				     token);
-		else if (b->tool == TOOL_KERNELSTUB)
-			n = asprintf(&s, "run kernelstub -d \"%s\" and reboot", token);
-		else
-			n = asprintf(&s, "remove \"%s\" from /etc/kernel/cmdline and %s, then run %s and reboot",
-				     token, file, cmd);
-		break;
-	case BOOT_UNKNOWN:
-		n = asprintf(&s, "remove \"%s\" from the kernel command line of the boot loader and reboot",
-			     token);
-		break;
-	}
-	return n < 0 ? NULL : s;
+	return fix_text(b, kver, false, token, file);
 }
 
 const char *boot_config_file_with(const struct boot_config *b, const char *token)

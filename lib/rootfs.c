@@ -19,39 +19,42 @@ int root_open(const char *dir)
 	return fd < 0 ? -errno : fd;
 }
 
-ssize_t root_read(int rootfd, const char *path, char *buf, size_t size)
+ssize_t fd_read_text(int fd, char *buf, size_t size)
 {
 	size_t len = 0;
-	int fd, r = 0;
 
-	fd = openat(rootfd, root_rel(path), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		ssize_t n;
 
-		if (len + 1 >= size) {
-			r = -EFBIG;
-			break;
-		}
+		if (len + 1 >= size)
+			return -EFBIG;
 		n = read(fd, buf + len, size - 1 - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			break;
+			return -errno;
 		}
 		if (n == 0)
 			break;
 		len += n;
 	}
-	close(fd);
-	if (r < 0)
-		return r;
 	buf[len] = '\0';
 	if (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
 	return len;
+}
+
+ssize_t root_read(int rootfd, const char *path, char *buf, size_t size)
+{
+	ssize_t r;
+	int fd;
+
+	fd = openat(rootfd, root_rel(path), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	r = fd_read_text(fd, buf, size);
+	close(fd);
+	return r;
 }
 
 int fd_read_alloc(int fd, size_t max, char **ret, size_t *ret_len)

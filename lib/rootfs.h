@@ -11,6 +11,10 @@ int root_open(const char *dir);
 
 /* Paths are relative to the root fd; a leading '/' is ignored. */
 
+/* Read fd to its end into buf (NUL-terminated), one trailing newline stripped. Returns the
+ * length, or -errno (-EFBIG if it does not fit). */
+ssize_t fd_read_text(int fd, char *buf, size_t size);
+
 /* Read a whole small file into buf (NUL-terminated), one trailing newline stripped.
  * Returns the length, or -errno (-EFBIG if it does not fit). */
 ssize_t root_read(int rootfd, const char *path, char *buf, size_t size);
