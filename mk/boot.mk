@@ -62,10 +62,10 @@ install-boot: $(BOOT_MAN)
 	install -m 0644 $(filter %.8,$(BOOT_MAN)) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 examples/gpu-vfio.conf $(DESTDIR)$(DOCDIR)/examples/gpu-vfio.conf
 
-check-shell:
+check-shell: $(B)/gpu-vfio
 	@scripts/ensure-deps.sh $(BOOT_SHELL_PKGS)
 	@mkdir -p $(B)/results
-	@tests/shell/run.sh $(B)/shell $(B)/results/shell $(BOOT_SH)
+	@tests/shell/run.sh $(B)/gpu-vfio $(B)/shell $(B)/results/shell $(BOOT_SH)
 
 check-image: $(B)/gpu-vfio
 	@scripts/ensure-deps.sh $(BOOT_IMAGE_PKGS)

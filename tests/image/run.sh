@@ -183,7 +183,7 @@ check "the previous initramfs-tools image is left untouched" 'cmp -s "$work/it.i
 
 mkinit "$work/it-conf" "$unsafe" "$work/it-old.img"
 check "mkinitramfs refuses a group-writable policy, naming it" '[ "$rc" -ne 0 ]' \
-	'grep -q "gpu-vfio.conf: writable by group or others" "$log"' \
+	'grep -q "/etc/gpu-vfio.conf: refusing policy: writable by group or others (mode 0664)" "$log"' \
 	'cmp -s "$work/it.img" "$work/it-old.img"'
 
 chmod 644 "$unsafe/etc/gpu-vfio.conf"
@@ -192,7 +192,7 @@ cp "$good/etc/gpu-vfio.d/10-keep.conf" "$unsafe/etc/gpu-vfio.d/10-keep.conf"
 chown 65534 "$unsafe/etc/gpu-vfio.d/10-keep.conf"
 mkinit "$work/it-conf" "$unsafe" "$work/it-old.img"
 check "mkinitramfs refuses a policy file owned by another user, naming it" '[ "$rc" -ne 0 ]' \
-	'grep -q "10-keep.conf: owned by uid 65534" "$log"' \
+	'grep -q "/etc/gpu-vfio.d/10-keep.conf: refusing policy: owned by uid 65534, not 0" "$log"' \
 	'cmp -s "$work/it.img" "$work/it-old.img"'
 chown 0 "$unsafe/etc/gpu-vfio.d/10-keep.conf"
 chmod 664 "$unsafe/etc/gpu-vfio.conf"
@@ -270,7 +270,7 @@ check "the previous dracut image is left untouched" 'cmp -s "$work/dr.img" "$wor
 
 dracut_build "$unsafe" "$work/dr-old.img" "base gpu-vfio"
 check "dracut refuses a group-writable policy, naming it" '[ "$rc" -ne 0 ]' \
-	'grep -q "gpu-vfio.conf: writable by group or others" "$log"' \
+	'grep -q "/etc/gpu-vfio.conf: refusing policy: writable by group or others (mode 0664)" "$log"' \
 	'cmp -s "$work/dr.img" "$work/dr-old.img"'
 
 echo "# initramfs-tools: $(size_kib "$work/it-plain.img") KiB in ${it_plain_secs} s without gpu-vfio," \

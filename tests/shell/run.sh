@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Boot-script tests: run the initramfs-tools init-top script and the dracut pre-udev hook under busybox sh in a chroot that looks like the initramfs, and shellcheck every shell script.
 #
-# Usage: tests/shell/run.sh WORKDIR RESULT_FILE SCRIPT...
+# Usage: tests/shell/run.sh PROGRAM WORKDIR RESULT_FILE SCRIPT...
+#   PROGRAM      the gpu-vfio binary, which the dracut module's functions run (validate)
 #   WORKDIR      scratch directory (recreated)
 #   RESULT_FILE  gets one line "PASSED FAILED"
 #   SCRIPT...    shell scripts to check with `shellcheck -s dash`
@@ -16,9 +17,10 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$1
-result=$2
-shift 2
+prog=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+work=$2
+result=$3
+shift 3
 
 # shellcheck source-path=SCRIPTDIR source=../support/tap.sh
 . "$top/tests/support/tap.sh"
@@ -214,14 +216,12 @@ check "pre-udev: quiet and a failing claim print nothing on the console" 'ran' \
 ms=$top/dracut-module/50gpu-vfio/module-setup.sh
 msroot=$work/ms-root
 mkdir -p "$msroot/etc/gpu-vfio.d"
-printf '#!/bin/sh\nexit 0\n' >"$work/valid-bin"
-printf '#!/bin/sh\necho "/etc/gpu-vfio.conf:2: unknown key" >&2\nexit 1\n' >"$work/invalid-bin"
-chmod 755 "$work/valid-bin" "$work/invalid-bin"
 # module_setup BIN HOSTONLY FUNCTION: output (with the stubs' records) in $out.
 module_setup() {
 	out=$(cd "$work" && GPU_VFIO_BIN=$1 GPU_VFIO_ROOT=$msroot hostonly=$2 moddir=/mod \
 		bash -c '
 		dfatal() { echo "dfatal: $*"; }
+		dwarn() { echo "dwarn: $*"; }
 		inst_simple() { echo "inst_simple $*"; }
 		inst_hook() { echo "inst_hook $*"; }
 		instmods() { echo "instmods hostonly=[$hostonly] $*"; }
@@ -234,45 +234,49 @@ printf '# nothing\n' >"$msroot/etc/gpu-vfio.conf"
 rm -f "$msroot/etc/gpu-vfio.d/"*
 module_setup "$work/no-such-bin" "" check
 check "module-setup: check() fails without the program" 'has status=1'
-module_setup "$work/valid-bin" "" check
+module_setup "$prog" "" check
 check "module-setup: check() includes it in generic images" 'has status=0'
-module_setup "$work/valid-bin" "-h" check
+module_setup "$prog" "-h" check
 check "module-setup: host-only check() skips it when nothing is claimed" 'has status=255'
 printf 'claim vendor=10de\n' >"$msroot/etc/gpu-vfio.d/10-gpu.conf"
-module_setup "$work/valid-bin" "-h" check
+module_setup "$prog" "-h" check
 check "module-setup: host-only check() includes it when a drop-in claims" 'has status=0'
 rm -f "$msroot/etc/gpu-vfio.d/10-gpu.conf"
-module_setup "$work/invalid-bin" "-h" check
+printf '# nothing\nkeep vendorr=10de\n' >"$msroot/etc/gpu-vfio.conf"
+module_setup "$prog" "-h" check
 check "module-setup: host-only check() includes it when the policy is invalid" 'has status=0'
+printf '# nothing\n' >"$msroot/etc/gpu-vfio.conf"
 
-module_setup "$work/valid-bin" "-h" installkernel
+module_setup "$prog" "-h" installkernel
 check "module-setup: installkernel() adds the vfio modules even in host-only mode" \
 	'has "instmods hostonly=[] vfio vfio_pci vfio_pci_core vfio_iommu_type1 iommufd"'
 
 printf 'keep address=00:02.0\n' >"$msroot/etc/gpu-vfio.d/20-keep.conf"
 printf 'x\n' >"$msroot/etc/gpu-vfio.d/notes.txt"
 chmod 644 "$msroot/etc/gpu-vfio.conf" "$msroot/etc/gpu-vfio.d/20-keep.conf"
-module_setup "$work/valid-bin" "" install
+module_setup "$prog" "" install
 check "module-setup: install() adds the program, the policy and the pre-udev hook" 'has status=0' \
-	"has 'inst_simple $work/valid-bin /usr/sbin/gpu-vfio'" \
+	"has 'inst_simple $prog /usr/sbin/gpu-vfio'" \
 	"has 'inst_simple $msroot/etc/gpu-vfio.conf /etc/gpu-vfio.conf'" \
 	"has 'inst_simple $msroot/etc/gpu-vfio.d/20-keep.conf /etc/gpu-vfio.d/20-keep.conf'" \
 	'! has notes.txt' 'has "inst_hook pre-udev 40 /mod/gpu-vfio-pre-udev.sh"'
 
-module_setup "$work/invalid-bin" "" install
+printf '# nothing\nclaim vendorr=10de\n' >"$msroot/etc/gpu-vfio.conf"
+module_setup "$prog" "" install
 check "module-setup: install() stops dracut on an invalid policy, with FILE:LINE" \
-	'! has status=' '! has inst_' 'has "dfatal: /etc/gpu-vfio.conf:2: unknown key"'
+	'! has status=' '! has inst_' "has \"dfatal: /etc/gpu-vfio.conf:2: unknown key 'vendorr'\""
+printf '# nothing\n' >"$msroot/etc/gpu-vfio.conf"
 
 chmod 666 "$msroot/etc/gpu-vfio.d/20-keep.conf"
-module_setup "$work/valid-bin" "" install
+module_setup "$prog" "" install
 check "module-setup: install() refuses a world-writable policy file, naming it" '! has status=' \
-	'! has inst_' 'has "20-keep.conf: writable by group or others"'
+	'! has inst_' 'has "dfatal: /etc/gpu-vfio.d/20-keep.conf: refusing policy: writable by group or others (mode 0666)"'
 chmod 644 "$msroot/etc/gpu-vfio.d/20-keep.conf"
 
 chown 65534 "$msroot/etc/gpu-vfio.d"
-module_setup "$work/valid-bin" "" install
+module_setup "$prog" "" install
 check "module-setup: install() refuses a policy directory owned by another user" '! has status=' \
-	'! has inst_' 'has "etc/gpu-vfio.d: owned by uid 65534"'
+	'! has inst_' 'has "dfatal: /etc/gpu-vfio.d: refusing policy: owned by uid 65534, not 0"'
 chown 0 "$msroot/etc/gpu-vfio.d"
 
 # --- shellcheck ---------------------------------------------------------------------------
